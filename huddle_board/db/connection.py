@@ -1,0 +1,80 @@
+"""Opening the local store: one connection per thread, each with WAL (checked), synchronous=FULL,
+foreign keys on and a busy timeout; writes begin with BEGIN IMMEDIATE; `quick_check` at start."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot take this write: damaged, read-only, or locked for too long."""
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    ok: bool
+    problem: str = ""
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> Database:
+    """A new connection for the calling thread only (SQLite objects never cross threads)."""
+    target = str(path)
+    if read_only:
+        conn = sqlite3.connect(
+            f"file:{Path(target).resolve()}?mode=ro", uri=True, isolation_level=None
+        )
+    else:
+        conn = sqlite3.connect(target, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=FULL")
+    if not read_only and target != ":memory:":
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            conn.close()
+            raise StoreUnavailable(f"{target}: could not switch to WAL journal (got {mode})")
+    return Database(conn, execute_plugins=False)
+
+
+def check_store(path: Path | str) -> StoreHealth:
+    """Run `quick_check` on an existing file. A damaged file is kept as it is, never repaired
+    or replaced here: the board then opens it read-only and refuses writes."""
+    if not Path(path).exists():
+        return StoreHealth(True)
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        try:
+            rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        return StoreHealth(False, f"the board's database file is damaged ({error})")
+    if rows != ["ok"]:
+        return StoreHealth(False, "the board's database file is damaged: " + "; ".join(rows[:3]))
+    return StoreHealth(True)
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """A write transaction that takes the write lock at once (BEGIN IMMEDIATE): it commits on
+    success, rolls back on any error, and turns a refused write into StoreUnavailable."""
+    conn = db.conn
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        raise StoreUnavailable(f"the board's database cannot be written: {error}") from error
+    try:
+        yield db
+        conn.execute("COMMIT")
+    except BaseException as error:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if isinstance(error, sqlite3.OperationalError):
+            raise StoreUnavailable(f"the board's database cannot be written: {error}") from error
+        raise

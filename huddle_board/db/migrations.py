@@ -1,0 +1,150 @@
+"""The schema, as `sqlite_utils.Migrations` applied at start. Every syncable table carries
+id, ward, rev, updated_at (information only), deleted (tombstone) and written_by (initials)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from huddle_board.db.connection import StoreHealth, check_store, connect
+
+migrations = Migrations("huddle_board")
+
+_SYNCED = """
+    id TEXT PRIMARY KEY,
+    ward TEXT NOT NULL,
+    rev INTEGER NOT NULL CHECK (rev >= 1),
+    updated_at TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    written_by TEXT NOT NULL,
+"""
+
+SYNCED_TABLES: dict[str, str] = {
+    "measure": "measures",
+    "week_value": "week_values",
+    "idea": "ideas",
+    "pdsa_cycle": "pdsa_cycles",
+    "huddle": "huddles",
+    "action": "actions",
+}
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    _run_statements(
+        db,
+        f"""
+        CREATE TABLE ward (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE measures ({_SYNCED}
+            name TEXT NOT NULL,
+            band TEXT NOT NULL CHECK (band IN ('performance', 'capacity', 'cost')),
+            unit TEXT NOT NULL,
+            decimals INTEGER NOT NULL DEFAULT 0,
+            improvement TEXT NOT NULL CHECK (improvement IN ('increase','decrease','neutral')),
+            target REAL,
+            owner TEXT,
+            every_n_weeks INTEGER NOT NULL DEFAULT 1,
+            is_ratio INTEGER NOT NULL DEFAULT 0,
+            ratio_scale REAL NOT NULL DEFAULT 1,
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE week_values ({_SYNCED}
+            measure_id TEXT NOT NULL REFERENCES measures(id),
+            week TEXT NOT NULL,
+            value REAL,
+            numerator REAL,
+            denominator REAL,
+            UNIQUE (measure_id, week)
+        );
+        CREATE INDEX week_values_week ON week_values(week);
+        CREATE TABLE ideas ({_SYNCED}
+            title TEXT NOT NULL,
+            problem TEXT NOT NULL DEFAULT '',
+            raised_by TEXT NOT NULL,
+            raised_on TEXT NOT NULL,
+            measure_id TEXT REFERENCES measures(id),
+            impact TEXT CHECK (impact IN ('high', 'low')),
+            effort TEXT CHECK (effort IN ('easy', 'hard')),
+            owner TEXT,
+            status TEXT NOT NULL
+                CHECK (status IN ('new','in_test','adopted','parked','abandoned')),
+            status_changed_on TEXT NOT NULL
+        );
+        CREATE INDEX ideas_status ON ideas(status, raised_on);
+        CREATE TABLE pdsa_cycles ({_SYNCED}
+            idea_id TEXT NOT NULL REFERENCES ideas(id),
+            number INTEGER NOT NULL,
+            plan TEXT NOT NULL,
+            prediction TEXT NOT NULL,
+            do TEXT NOT NULL DEFAULT '',
+            study TEXT NOT NULL DEFAULT '',
+            act TEXT CHECK (act IN ('adopt', 'adapt', 'abandon')),
+            started_on TEXT NOT NULL,
+            finished_on TEXT
+        );
+        CREATE INDEX pdsa_cycles_idea ON pdsa_cycles(idea_id, number);
+        CREATE TABLE huddles ({_SYNCED}
+            kind TEXT NOT NULL CHECK (kind IN ('daily', 'weekly')),
+            held_on TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            duration_s INTEGER NOT NULL DEFAULT 0,
+            lead TEXT NOT NULL,
+            attendance TEXT NOT NULL DEFAULT '{{}}',
+            notes TEXT NOT NULL DEFAULT '{{}}',
+            closed INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX huddles_held_on ON huddles(held_on, started_at);
+        CREATE TABLE actions ({_SYNCED}
+            text TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            due_on TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('open', 'done', 'dropped')),
+            source_kind TEXT CHECK (source_kind IN ('huddle', 'idea')),
+            source_id TEXT,
+            raised_on TEXT NOT NULL,
+            closed_on TEXT,
+            escalated INTEGER NOT NULL DEFAULT 0,
+            escalation_reason TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX actions_open ON actions(status, due_on);
+        CREATE TABLE outbox (
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            queued_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            set_aside INTEGER NOT NULL DEFAULT 0,
+            reason TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (entity, entity_id)
+        );
+        """
+    )
+
+
+def _run_statements(db: Database, script: str) -> None:
+    # executescript() would COMMIT the migration's transaction first: run one by one instead.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def migrate(db: Database) -> None:
+    """Bring the schema up to date; safe to run on every start."""
+    migrations.apply(db)
+
+
+def open_store(path: Path | str) -> tuple[Database, StoreHealth]:
+    """Check, open and migrate the store at `path` for the calling thread. A damaged file is
+    opened read-only (writes refused) and reported in the returned health, never replaced."""
+    health = check_store(path)
+    if not health.ok:
+        return connect(path, read_only=True), health
+    db = connect(path)
+    migrate(db)
+    return db, health

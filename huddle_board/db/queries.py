@@ -1,0 +1,268 @@
+"""Reads from the local store, returned as model objects: screens never see rows or SQL.
+Tombstoned rows (deleted = 1) are never returned."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
+
+from sqlite_utils import Database
+
+from huddle_board.model import (
+    Action,
+    BoxScore,
+    Huddle,
+    Idea,
+    IdeaStatus,
+    Measure,
+    MeasureRow,
+    PdsaCycle,
+    Ward,
+    WeekValue,
+)
+
+SPARK_WEEKS = 26
+
+
+def _rows(db: Database, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+    cursor = db.execute(sql, list(params))
+    names = [column[0] for column in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def ward(db: Database) -> Ward | None:
+    for row in _rows(db, "SELECT code, name FROM ward LIMIT 1"):
+        return Ward(code=row["code"], name=row["name"])
+    return None
+
+
+def _measure(row: dict[str, Any]) -> Measure:
+    return Measure(
+        id=row["id"],
+        name=row["name"],
+        band=row["band"],
+        unit=row["unit"],
+        decimals=row["decimals"],
+        improvement=row["improvement"],
+        target=row["target"],
+        owner=row["owner"],
+        every_n_weeks=row["every_n_weeks"],
+        is_ratio=bool(row["is_ratio"]),
+        ratio_scale=row["ratio_scale"],
+        position=row["position"],
+        rev=row["rev"],
+    )
+
+
+def measures(db: Database) -> list[Measure]:
+    sql = "SELECT * FROM measures WHERE deleted = 0 ORDER BY position, name"
+    return [_measure(row) for row in _rows(db, sql)]
+
+
+def box_score(db: Database, current_week: dt.date, weeks: int = 8) -> BoxScore:
+    """The box score for the `weeks` ISO weeks ending with `current_week` (a Monday), with a
+    longer history per measure for its trend sparkline. Missing values stay None."""
+    shown = tuple(current_week - dt.timedelta(weeks=n) for n in range(weeks - 1, -1, -1))
+    since = current_week - dt.timedelta(weeks=max(weeks, SPARK_WEEKS) - 1)
+    found: dict[str, dict[dt.date, float | None]] = {}
+    sql = (
+        "SELECT measure_id, week, value FROM week_values "
+        "WHERE deleted = 0 AND week BETWEEN ? AND ? ORDER BY week"
+    )
+    for row in _rows(db, sql, [since.isoformat(), current_week.isoformat()]):
+        found.setdefault(row["measure_id"], {})[dt.date.fromisoformat(row["week"])] = row["value"]
+    rows = []
+    for measure in measures(db):
+        values = found.get(measure.id, {})
+        history = tuple(v for v in values.values() if v is not None)
+        rows.append(MeasureRow(measure, {week: values.get(week) for week in shown}, history))
+    return BoxScore(weeks=shown, rows=tuple(rows))
+
+
+def week_values(db: Database, week: dt.date) -> dict[str, WeekValue]:
+    """Per measure id, what was recorded for one week (to prefill the week's form)."""
+    sql = "SELECT * FROM week_values WHERE deleted = 0 AND week = ?"
+    return {
+        row["measure_id"]: WeekValue(
+            id=row["id"],
+            measure_id=row["measure_id"],
+            week=week,
+            value=row["value"],
+            numerator=row["numerator"],
+            denominator=row["denominator"],
+            written_by=row["written_by"],
+            rev=row["rev"],
+        )
+        for row in _rows(db, sql, [week.isoformat()])
+    }
+
+
+def measure_series(db: Database, measure_id: str) -> list[tuple[dt.date, float]]:
+    sql = (
+        "SELECT week, value FROM week_values WHERE deleted = 0 AND measure_id = ? "
+        "AND value IS NOT NULL ORDER BY week"
+    )
+    return [
+        (dt.date.fromisoformat(row["week"]), float(row["value"]))
+        for row in _rows(db, sql, [measure_id])
+    ]
+
+
+def _idea(row: dict[str, Any]) -> Idea:
+    return Idea(
+        id=row["id"],
+        title=row["title"],
+        problem=row["problem"],
+        raised_by=row["raised_by"],
+        raised_on=dt.date.fromisoformat(row["raised_on"]),
+        status=row["status"],
+        owner=row["owner"],
+        measure_id=row["measure_id"],
+        impact=row["impact"],
+        effort=row["effort"],
+        pdsa_count=row["pdsa_count"],
+        written_by=row["written_by"],
+        rev=row["rev"],
+    )
+
+
+_IDEA_SQL = (
+    "SELECT ideas.*, (SELECT COUNT(*) FROM pdsa_cycles p WHERE p.idea_id = ideas.id "
+    "AND p.deleted = 0) AS pdsa_count FROM ideas WHERE deleted = 0"
+)
+
+
+def ideas(
+    db: Database, statuses: Sequence[IdeaStatus] | None = None, limit: int = 200
+) -> dict[IdeaStatus, list[Idea]]:
+    """Ideas grouped by status, newest first, at most `limit` per status."""
+    wanted = list(statuses or ("new", "in_test", "adopted", "parked", "abandoned"))
+    grouped: dict[IdeaStatus, list[Idea]] = {status: [] for status in wanted}
+    for status in wanted:
+        sql = _IDEA_SQL + " AND status = ? ORDER BY raised_on DESC, title LIMIT ?"
+        grouped[status] = [_idea(row) for row in _rows(db, sql, [status, limit])]
+    return grouped
+
+
+def idea_counts(db: Database) -> dict[IdeaStatus, int]:
+    sql = "SELECT status, COUNT(*) AS n FROM ideas WHERE deleted = 0 GROUP BY status"
+    return {cast(IdeaStatus, row["status"]): row["n"] for row in _rows(db, sql)}
+
+
+def idea(db: Database, idea_id: str) -> Idea | None:
+    for row in _rows(db, _IDEA_SQL + " AND id = ?", [idea_id]):
+        return _idea(row)
+    return None
+
+
+def _cycle(row: dict[str, Any]) -> PdsaCycle:
+    return PdsaCycle(
+        id=row["id"],
+        idea_id=row["idea_id"],
+        number=row["number"],
+        plan=row["plan"],
+        prediction=row["prediction"],
+        do=row["do"],
+        study=row["study"],
+        act=row["act"],
+        started_on=_date(row["started_on"]),
+        finished_on=_date(row["finished_on"]),
+        written_by=row["written_by"],
+        rev=row["rev"],
+    )
+
+
+def pdsa_cycles(db: Database, idea_id: str) -> list[PdsaCycle]:
+    sql = "SELECT * FROM pdsa_cycles WHERE deleted = 0 AND idea_id = ? ORDER BY number"
+    return [_cycle(row) for row in _rows(db, sql, [idea_id])]
+
+
+def _huddle(row: dict[str, Any]) -> Huddle:
+    return Huddle(
+        id=row["id"],
+        kind=row["kind"],
+        held_on=dt.date.fromisoformat(row["held_on"]),
+        started_at=row["started_at"],
+        duration_s=row["duration_s"],
+        lead=row["lead"],
+        attendance=json.loads(row["attendance"]),
+        notes=json.loads(row["notes"]),
+        closed=bool(row["closed"]),
+        written_by=row["written_by"],
+        rev=row["rev"],
+    )
+
+
+def recent_huddles(db: Database, limit: int = 30) -> list[Huddle]:
+    sql = (
+        "SELECT * FROM huddles WHERE deleted = 0 "
+        "ORDER BY held_on DESC, started_at DESC LIMIT ?"
+    )
+    return [_huddle(row) for row in _rows(db, sql, [limit])]
+
+
+def huddle(db: Database, huddle_id: str) -> Huddle | None:
+    for row in _rows(db, "SELECT * FROM huddles WHERE deleted = 0 AND id = ?", [huddle_id]):
+        return _huddle(row)
+    return None
+
+
+def _action(row: dict[str, Any]) -> Action:
+    return Action(
+        id=row["id"],
+        text=row["text"],
+        owner=row["owner"],
+        due_on=dt.date.fromisoformat(row["due_on"]),
+        status=row["status"],
+        source_kind=row["source_kind"],
+        source_id=row["source_id"],
+        source_label=row["source_label"] or "",
+        raised_on=_date(row["raised_on"]),
+        closed_on=_date(row["closed_on"]),
+        escalated=bool(row["escalated"]),
+        escalation_reason=row["escalation_reason"],
+        written_by=row["written_by"],
+        rev=row["rev"],
+    )
+
+
+_ACTION_SQL = """
+    SELECT actions.*, CASE actions.source_kind
+        WHEN 'huddle' THEN (SELECT CASE h.kind WHEN 'daily' THEN 'Daily huddle ' ELSE
+            'Weekly huddle ' END || h.held_on FROM huddles h WHERE h.id = actions.source_id)
+        WHEN 'idea' THEN (SELECT 'Idea: ' || i.title FROM ideas i WHERE i.id = actions.source_id)
+        END AS source_label
+    FROM actions WHERE deleted = 0
+"""
+
+
+def open_actions(db: Database, today: dt.date, limit: int = 1000) -> list[Action]:
+    """Open actions, overdue first (oldest due date first), then by due date."""
+    sql = _ACTION_SQL + " AND status = 'open' ORDER BY due_on < ? DESC, due_on, raised_on LIMIT ?"
+    return [_action(row) for row in _rows(db, sql, [today.isoformat(), limit])]
+
+
+def huddle_actions(db: Database, huddle_id: str) -> list[Action]:
+    sql = _ACTION_SQL + " AND source_kind = 'huddle' AND source_id = ? ORDER BY raised_on"
+    return [_action(row) for row in _rows(db, sql, [huddle_id])]
+
+
+def action_counts(db: Database, today: dt.date) -> tuple[int, int]:
+    """(open, overdue) action counts."""
+    row = db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(due_on < ?), 0) FROM actions "
+        "WHERE deleted = 0 AND status = 'open'",
+        [today.isoformat()],
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def outbox_waiting(db: Database) -> int:
+    return int(db.execute("SELECT COUNT(*) FROM outbox WHERE set_aside = 0").fetchone()[0])
