@@ -1,0 +1,140 @@
+"""The `huddle-board` command line: thin subcommands over the library.
+
+  huddle-board --db board.db                     open the board
+  huddle-board run --db board.db                 the same
+  huddle-board init --db board.db --ward RAI-7A --name "Ward 7A"
+  huddle-board demo --db demo.db [--ward CODE] [--weeks N]
+  huddle-board export --db board.db --csv out/
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from huddle_board.clock import SystemClock
+from huddle_board.config import Settings, SettingsError, load_settings
+from huddle_board.db import open_store, queries
+from huddle_board.db.commands import InvalidInput, set_ward
+
+EXAMPLES = __doc__.split("\n\n", 1)[1] if __doc__ else ""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="huddle-board",
+        description="A visual management board for a ward's huddles, box score and ideas.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--db", type=Path, help="the board's SQLite file (default board.db)")
+    parser.add_argument("--settings", type=Path, help="a TOML settings file")
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="open the board (the default)")
+    run.add_argument("--db", type=Path, dest="sub_db")
+    init = commands.add_parser("init", help="set up a new board for a ward")
+    init.add_argument("--db", type=Path, dest="sub_db")
+    init.add_argument("--ward", required=True, help="ward code, e.g. RAI-7A")
+    init.add_argument("--name", required=True, help='ward name, e.g. "Ward 7A Respiratory"')
+    demo = commands.add_parser("demo", help="create a demo ward with two years of data")
+    demo.add_argument("--db", type=Path, dest="sub_db", required=True)
+    demo.add_argument("--ward", default="DEMO-7A", help="ward code (default DEMO-7A)")
+    demo.add_argument("--weeks", type=int, default=104, help="weeks of values (default 104)")
+    export = commands.add_parser("export", help="write the board's data as CSV files")
+    export.add_argument("--db", type=Path, dest="sub_db")
+    export.add_argument("--csv", type=Path, required=True, help="folder for the CSV files")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    db_path = getattr(args, "sub_db", None) or args.db
+    return load_settings(args.settings, db_path=db_path)
+
+
+def fail(message: str) -> int:
+    print(f"huddle-board: {message}", file=sys.stderr)
+    return 2
+
+
+def run_board(settings: Settings) -> int:
+    from huddle_board.ui.app import make_app  # Textual only when the board opens
+
+    if not settings.db_path.exists():
+        return fail(
+            f"{settings.db_path} does not exist. Set up a ward first:\n"
+            f'  huddle-board init --db {settings.db_path} --ward CODE --name "Ward name"\n'
+            f"or try the demo: huddle-board demo --db demo.db"
+        )
+    db, health = open_store(settings.db_path)
+    try:
+        ward = queries.ward(db)
+    finally:
+        db.close()
+    if ward is None:
+        return fail(f"{settings.db_path} has no ward: run `huddle-board init` first.")
+    make_app(settings, settings.db_path, health, ward, SystemClock()).run()
+    return 0
+
+
+def init_board(settings: Settings, code: str, name: str) -> int:
+    db, health = open_store(settings.db_path)
+    if not health.ok:
+        return fail(health.problem)
+    try:
+        set_ward(db, code, name, SystemClock())
+    except InvalidInput as refused:
+        return fail(refused.message)
+    finally:
+        db.close()
+    print(f"Board {settings.db_path} is set up for ward {code.upper()}.")
+    return 0
+
+
+def make_demo(settings: Settings, code: str, weeks: int) -> int:
+    from huddle_board.demo import build_demo_ward
+
+    if settings.db_path.exists():
+        return fail(f"{settings.db_path} already exists; the demo writes a new file.")
+    if not 8 <= weeks <= 520:
+        return fail("--weeks must be between 8 and 520.")
+    db, _ = open_store(settings.db_path)
+    try:
+        build_demo_ward(db, code=code, weeks=weeks, clock=SystemClock())
+    except InvalidInput as refused:
+        return fail(refused.message)
+    finally:
+        db.close()
+    print(f"Demo ward {code} written to {settings.db_path}.")
+    return 0
+
+
+def export_board(settings: Settings, folder: Path) -> int:
+    from huddle_board.export import export_csv
+
+    if not settings.db_path.exists():
+        return fail(f"{settings.db_path} does not exist.")
+    db, _ = open_store(settings.db_path)
+    try:
+        counts = export_csv(db, folder)
+    finally:
+        db.close()
+    for name, count in counts.items():
+        print(f"{folder / name}: {count} rows")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+    except SettingsError as error:
+        return fail(str(error))
+    if args.command == "init":
+        return init_board(settings, args.ward, args.name)
+    if args.command == "demo":
+        return make_demo(settings, args.ward, args.weeks)
+    if args.command == "export":
+        return export_board(settings, args.csv)
+    return run_board(settings)

@@ -1,0 +1,188 @@
+"""The board's Textual app: a header (ward, date, time, ISO week), a tab bar over the four
+screens (box score, ideas, huddle, actions), a banner for problems, and a footer of keys.
+
+The app reads no files and no environment: `make_app` gets everything it needs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlite_utils import Database
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from huddle_board.clock import Clock
+from huddle_board.config import Settings
+from huddle_board.db import StoreHealth, StoreUnavailable
+from huddle_board.db.commands import Author, InvalidInput
+from huddle_board.model import Ward
+from huddle_board.ui.messages import DataChanged, Problem
+from huddle_board.ui.screens.actions import ActionsPane
+from huddle_board.ui.screens.box_score import BoxScorePane
+from huddle_board.ui.screens.huddle import HuddlePane
+from huddle_board.ui.screens.ideas import IdeasPane
+from huddle_board.ui.store import StoreAccess
+from huddle_board.ui.widgets.forms import InitialsScreen
+from huddle_board.ui.widgets.header import BoardHeader
+from huddle_board.ui.widgets.pane import BoardPane
+
+Write = Callable[[Database, Author], Any]
+
+PANES: tuple[tuple[str, str, type[BoardPane]], ...] = (
+    ("box-score", "1 Box score", BoxScorePane),
+    ("ideas", "2 Ideas", IdeasPane),
+    ("huddle", "3 Huddle", HuddlePane),
+    ("actions", "4 Actions", ActionsPane),
+)
+
+
+class HuddleBoardApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "huddle-board"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "show_pane('box-score')", "Box score", key_display="1"),
+        Binding("2", "show_pane('ideas')", "Ideas", key_display="2"),
+        Binding("3", "show_pane('huddle')", "Huddle", key_display="3"),
+        Binding("4", "show_pane('actions')", "Actions", key_display="4"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: StoreAccess,
+        ward: Ward,
+        clock: Clock,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.store = store
+        self.ward = ward
+        self.clock = clock
+        self.monotonic = monotonic
+        self._initials: tuple[str, float] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield BoardHeader(self.ward, self.clock)
+        problem = "" if self.store.writable else self.store.health.problem
+        banner = Static(
+            self._banner_text(problem), id="banner", markup=False, classes="shown" * bool(problem)
+        )
+        yield banner
+        with TabbedContent(id="panes"):
+            for pane_id, title, pane in PANES:
+                with TabPane(title, id=pane_id):
+                    yield pane(id=f"{pane_id}-pane")
+        yield Footer()
+
+    @staticmethod
+    def _banner_text(problem: str) -> str:
+        if not problem:
+            return ""
+        return f"⚠ {problem} — changes are not being saved; call IT. The data shown is kept."
+
+    # -- screens ---------------------------------------------------------------------------
+
+    def action_show_pane(self, pane_id: str) -> None:
+        self.query_one(TabbedContent).active = pane_id
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane.query_one(BoardPane)
+        if pane.loaded_once:
+            pane.reload()
+        pane.focus_main()
+
+    # -- who is writing -------------------------------------------------------------------
+
+    def remembered_initials(self) -> str | None:
+        if self._initials is None:
+            return None
+        initials, at = self._initials
+        if self.monotonic() - at > self.settings.initials_ttl_s:
+            self._initials = None
+            return None
+        return initials
+
+    def remember_initials(self, initials: str) -> None:
+        self._initials = (initials, self.monotonic())
+
+    def author(self, initials: str) -> Author:
+        return Author(ward=self.ward.code, initials=initials, clock=self.clock)
+
+    def save(self, write: Write, what: str, purpose: str = "Initials for this change") -> None:
+        """Run `write` in a worker once the writer's initials are known (asked if needed)."""
+        initials = self.remembered_initials()
+        if initials is not None:
+            self.remember_initials(initials)
+            self._run_write(write, initials, what)
+            return
+
+        def chosen(initials: str | None) -> None:
+            if initials:
+                self.remember_initials(initials)
+                self._run_write(write, initials, what)
+
+        self.push_screen(InitialsScreen(purpose), callback=chosen)
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def _run_write(self, write: Write, initials: str, what: str) -> None:
+        try:
+            with self.store.writer() as db:
+                write(db, self.author(initials))
+        except InvalidInput as refused:
+            self.post_message(Problem(refused.message))
+            return
+        except StoreUnavailable as refused:
+            self.post_message(Problem(str(refused)))
+            return
+        self.post_message(DataChanged(what))
+
+    # -- reactions ------------------------------------------------------------------------
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        for pane in self.query(BoardPane):
+            if pane.loaded_once:
+                pane.reload()
+        self.query_one(BoardHeader).refresh_counts()
+
+    def on_problem(self, message: Problem) -> None:
+        self.show_problem(message.text)
+
+    def show_problem(self, text: str) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(Content(f"⚠ {text}"))
+        banner.add_class("shown")
+        self.set_timer(30, lambda: self._clear_banner(text))
+
+    def _clear_banner(self, text: str) -> None:
+        banner = self.query_one("#banner", Static)
+        if str(banner.content) == f"⚠ {text}" and self.store.writable:
+            banner.remove_class("shown")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.log.error(f"worker {event.worker.name} failed: {error!r}")
+            self.show_problem(f"Something went wrong ({type(error).__name__}: {error}).")
+
+
+def make_app(
+    settings: Settings,
+    db_path: Path,
+    health: StoreHealth,
+    ward: Ward,
+    clock: Clock,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> HuddleBoardApp:
+    """Build the board the same way for `__main__` and for the tests."""
+    return HuddleBoardApp(settings, StoreAccess(db_path, health), ward, clock, monotonic)

@@ -1,0 +1,1 @@
+"""The board's four screens, each a pane of the tab bar, and the forms they open."""

@@ -1,0 +1,169 @@
+"""The box score screen: measures in their bands (Performance, Capacity, Cost), a column per
+recent ISO week with the newest at the right, the target, met or missed by symbol, word and
+colour, a trend sparkline, and a line naming the measures still missing this week."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rich.text import Text
+from sqlite_utils import Database
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, DataTable, Static
+
+from huddle_board.db import queries
+from huddle_board.model import (
+    BAND_TITLES,
+    BANDS,
+    BoxScore,
+    Measure,
+    MeasureRow,
+    iso_week_label,
+    week_start,
+)
+from huddle_board.privacy import printable
+from huddle_board.ui.screens.week_form import WeekValuesForm
+from huddle_board.ui.widgets.pane import BoardPane
+
+SPARKS = "▁▂▃▄▅▆▇█"
+SPARK_POINTS = 12
+NAME_WIDTH = 30
+WEEK_WIDTH = 8
+# name, latest week, target, status and trend columns with their padding, plus the pane's
+# padding and scrollbar
+FIXED_WIDTH = NAME_WIDTH + 12 + 10 + 11 + SPARK_POINTS + 2 * 5 + 4
+
+
+def sparkline(values: tuple[float, ...]) -> str:
+    points = values[-SPARK_POINTS:]
+    if not points:
+        return ""
+    low, high = min(points), max(points)
+    span = high - low
+    if span == 0:
+        return SPARKS[3] * len(points)
+    return "".join(SPARKS[round((v - low) / span * (len(SPARKS) - 1))] for v in points)
+
+
+def target_status(measure: Measure, value: float | None) -> Text:
+    """Met or missed by symbol, word and colour together; colour is never alone."""
+    if measure.target is None or measure.improvement == "neutral":
+        return Text("· no target", style="dim")
+    if value is None:
+        return Text("? no value", style="dim")
+    if measure.met(value):
+        return Text("✔ met", style="bold green")
+    return Text("✘ missed", style="bold red")
+
+
+def week_label(monday: dt.date) -> str:
+    return f"{monday:%d %b}"
+
+
+@dataclass(frozen=True)
+class BoxScoreData:
+    score: BoxScore
+
+
+class BoxScorePane(BoardPane):
+    BINDINGS = [Binding("e", "enter_values", "Enter week's values")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="box-score-title", markup=False)
+        yield DataTable(id="box-score-table", cursor_type="row", zebra_stripes=False)
+        yield Static("", id="box-score-missing", markup=False)
+        with Horizontal(classes="pane-buttons"):
+            yield Button("Enter week's values (e)", id="enter-values", variant="primary")
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#box-score-table", DataTable)
+
+    def current_week(self) -> dt.date:
+        return week_start(self.board.clock.today())
+
+    def fetch(self, db: Database) -> BoxScoreData:
+        weeks = self.board.settings.weeks_shown
+        return BoxScoreData(queries.box_score(db, self.current_week(), weeks))
+
+    def weeks_that_fit(self, score: BoxScore) -> tuple[dt.date, ...]:
+        width = self.size.width or self.app.size.width
+        fit = max(2, 1 + (width - FIXED_WIDTH) // (WEEK_WIDTH + 2))
+        return score.weeks[-fit:]
+
+    def show(self, data: BoxScoreData) -> None:
+        self._data = data
+        score = data.score
+        weeks = self.weeks_that_fit(score)
+        latest = score.current_week
+        title = f"Box score — week of {latest:%d %B %Y} ({iso_week_label(latest)})"
+        self.query_one("#box-score-title", Static).update(title)
+        with self.app.batch_update():
+            self._fill_table(score, weeks)
+        self._show_missing(score)
+
+    def _fill_table(self, score: BoxScore, weeks: tuple[dt.date, ...]) -> None:
+        table = self.table
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        table.add_column(Text("Measure"), width=NAME_WIDTH, key="name")
+        for week in weeks[:-1]:
+            table.add_column(Text(week_label(week), justify="right"), width=WEEK_WIDTH)
+        table.add_column(Text(f"▶ {week_label(weeks[-1])}", style="bold"), width=12)
+        table.add_column(Text("Target"), width=10)
+        table.add_column(Text("This week"), width=11)
+        table.add_column(Text("Trend"), width=SPARK_POINTS)
+        for band in BANDS:
+            rows = [row for row in score.rows if row.measure.band == band]
+            if not rows:
+                continue
+            table.add_row(Text(BAND_TITLES[band].upper(), style="bold reverse"), key=f"band-{band}")
+            for row in rows:
+                table.add_row(*self._cells(row, weeks), key=row.measure.id)
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def _cells(self, row: MeasureRow, weeks: tuple[dt.date, ...]) -> list[Text]:
+        measure = row.measure
+        name = Text(printable(measure.name), overflow="ellipsis", no_wrap=True)
+        cells = [name]
+        for week in weeks[:-1]:
+            value = row.values.get(week)
+            style = "dim" if value is None else ""
+            cells.append(Text(measure.format(value), style=style, justify="right"))
+        latest = row.values.get(weeks[-1])
+        cells.append(Text(measure.format(latest), style="bold", justify="right"))
+        target = "–" if measure.target is None else measure.format(measure.target)
+        cells.append(Text(target, justify="right"))
+        cells.append(target_status(measure, latest))
+        cells.append(Text(sparkline(row.history), style="cyan"))
+        return cells
+
+    def _show_missing(self, score: BoxScore) -> None:
+        missing = score.missing()
+        label = iso_week_label(score.current_week)
+        widget = self.query_one("#box-score-missing", Static)
+        if not missing:
+            widget.update(f"✔ Every measure is recorded for {label}.")
+            widget.remove_class("missing")
+            return
+        names = ", ".join(
+            f"{printable(m.name)} ({printable(m.owner) if m.owner else 'no owner'})"
+            for m in missing
+        )
+        widget.update(f"Still missing for {label}: {names}")
+        widget.add_class("missing")
+
+    def on_resize(self, event: events.Resize) -> None:
+        data = getattr(self, "_data", None)
+        if data is not None:
+            with self.app.batch_update():
+                self._fill_table(data.score, self.weeks_that_fit(data.score))
+
+    @on(Button.Pressed, "#enter-values")
+    def action_enter_values(self) -> None:
+        self.app.push_screen(WeekValuesForm(self.current_week()))

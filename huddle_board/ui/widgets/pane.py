@@ -1,0 +1,62 @@
+"""The base of the board's four screens: each loads its model objects in a worker thread and
+shows them when they arrive, so the event loop never waits on SQLite."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlite_utils import Database
+from textual import work
+from textual.containers import Vertical
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from huddle_board.ui.app import HuddleBoardApp
+
+
+class BoardPane(Vertical):
+    """One screen of the board. Subclasses implement `fetch` (worker thread, gets a
+    connection) and `show` (event loop, gets what `fetch` returned)."""
+
+    class Loaded(Message):
+        def __init__(self, pane: BoardPane, data: Any) -> None:
+            super().__init__()
+            self.pane = pane
+            self.data = data
+
+    loaded_once = False
+
+    @property
+    def board(self) -> HuddleBoardApp:
+        return cast("HuddleBoardApp", self.app)
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def _load(self) -> None:
+        with self.board.store.session() as db:
+            data = self.fetch(db)
+        self.post_message(self.Loaded(self, data))
+
+    def on_board_pane_loaded(self, message: Loaded) -> None:
+        if message.pane is self:
+            message.stop()
+            self.loaded_once = True
+            self.show(message.data)
+
+    def focus_main(self) -> None:
+        """Put the keyboard focus on the pane's main widget when the pane is shown."""
+        for widget in self.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def fetch(self, db: Database) -> Any:
+        raise NotImplementedError
+
+    def show(self, data: Any) -> None:
+        raise NotImplementedError
