@@ -45,8 +45,8 @@ How digits are grouped (the rule, kept deliberately simple):
      ("bed 4 943 476 5919").  Trailing digits are never split off the front
      of a grouped number: "943 476 5919 2" stays an eleven-digit run.
 
-4. A candidate directly touching a letter or digit (no separator between)
-   is not a match: "X9434765919" and "9434765919kg" are ignored.
+4. A candidate directly touching another digit is not a match; letters do
+   not protect it: "CHI0101701233" and "NHS9434765919" are identifiers.
 5. A candidate is a match when its ten digits pass the CHI or NHS rules.
 
 Known trade-off: a list of numbers separated only by spaces ("12 14 16 18
@@ -241,10 +241,11 @@ def _candidate_spans(text: str, run: re.Match[str]) -> Iterator[tuple[int, int]]
             break
 
 
-def _touches_alnum(text: str, start: int, end: int) -> bool:
+def _touches_digit(text: str, start: int, end: int) -> bool:
+    # Letters next to the digits do not protect them: "CHI0101701233" is still a CHI number.
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
-    return before.isalnum() or after.isalnum()
+    return before.isdigit() or after.isdigit()
 
 
 def find_identifiers(text: str) -> list[IdentifierMatch]:
@@ -257,7 +258,7 @@ def find_identifiers(text: str) -> list[IdentifierMatch]:
     seen: set[tuple[int, int]] = set()
     for run in _RUN_RE.finditer(text):
         for start, end in _candidate_spans(text, run):
-            if (start, end) in seen or _touches_alnum(text, start, end):
+            if (start, end) in seen or _touches_digit(text, start, end):
                 continue
             seen.add((start, end))
             span_text = text[start:end]

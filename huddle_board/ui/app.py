@@ -45,7 +45,12 @@ PANES: tuple[tuple[str, str, type[BoardPane]], ...] = (
 
 
 class HuddleBoardApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH: ClassVar[list[str | Path]] = [
+        "app.tcss",
+        "screens/ideas.tcss",
+        "screens/huddle.tcss",
+        "screens/actions.tcss",
+    ]
     TITLE = "huddle-board"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -299,10 +299,6 @@ def test_two_unbroken_numbers_joined_by_a_space() -> None:
         "943 476 5919 2",  # a separator then more digits continues the run
         "943-476-5919-2",
         "2 943 476 5919 2",
-        "X9434765919",  # glued to letters
-        "9434765919X",
-        "NHS9434765919",
-        "9434765919kg",
         "943  476 5919",  # double space breaks the run: 3 + 7 digits
         "943 - 476 - 5919",  # spaced dashes are two separators
         "943, 476, 5919",
@@ -537,3 +533,9 @@ def test_text_refused_is_a_value_error() -> None:
 def test_check_text_rejects_negative_limit() -> None:
     with pytest.raises(ValueError, match="max_length"):
         check_text("", field="Note", max_length=-1)
+
+
+@pytest.mark.parametrize("text", ["X9434765919", "9434765919X", "NHS9434765919", "9434765919kg"])
+def test_letters_next_to_the_digits_do_not_hide_an_identifier(text: str) -> None:
+    (match,) = find_identifiers(text)
+    assert match.text == "9434765919"
