@@ -6,6 +6,7 @@ The app reads no files and no environment: `make_app` gets everything it needs.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,10 +26,7 @@ from huddle_board.db import StoreHealth, StoreUnavailable
 from huddle_board.db.commands import Author, InvalidInput
 from huddle_board.model import Ward
 from huddle_board.ui.messages import DataChanged, Problem
-from huddle_board.ui.screens.actions import ActionsPane
 from huddle_board.ui.screens.box_score import BoxScorePane
-from huddle_board.ui.screens.huddle import HuddlePane
-from huddle_board.ui.screens.ideas import IdeasPane
 from huddle_board.ui.store import StoreAccess
 from huddle_board.ui.widgets.forms import InitialsScreen
 from huddle_board.ui.widgets.header import BoardHeader
@@ -36,12 +34,20 @@ from huddle_board.ui.widgets.pane import BoardPane
 
 Write = Callable[[Database, Author], Any]
 
-PANES: tuple[tuple[str, str, type[BoardPane]], ...] = (
-    ("box-score", "1 Box score", BoxScorePane),
-    ("ideas", "2 Ideas", IdeasPane),
-    ("huddle", "3 Huddle", HuddlePane),
-    ("actions", "4 Actions", ActionsPane),
+# (tab id, tab title, module, class): panes other than the box score are imported and built
+# on their first visit, so the board starts as fast as it can.
+PANES: tuple[tuple[str, str, str, str], ...] = (
+    ("box-score", "1 Box score", "box_score", "BoxScorePane"),
+    ("ideas", "2 Ideas", "ideas", "IdeasPane"),
+    ("huddle", "3 Huddle", "huddle", "HuddlePane"),
+    ("actions", "4 Actions", "actions", "ActionsPane"),
 )
+
+
+def pane_class(module: str, name: str) -> type[BoardPane]:
+    found = getattr(importlib.import_module(f"huddle_board.ui.screens.{module}"), name)
+    assert issubclass(found, BoardPane)
+    return found
 
 
 class HuddleBoardApp(App[None]):
@@ -85,9 +91,10 @@ class HuddleBoardApp(App[None]):
         )
         yield banner
         with TabbedContent(id="panes"):
-            for pane_id, title, pane in PANES:
+            for pane_id, title, _, _ in PANES:
                 with TabPane(title, id=pane_id):
-                    yield pane(id=f"{pane_id}-pane")
+                    if pane_id == "box-score":
+                        yield BoxScorePane(id=f"{pane_id}-pane")
         yield Footer()
 
     @staticmethod
@@ -102,10 +109,16 @@ class HuddleBoardApp(App[None]):
         self.query_one(TabbedContent).active = pane_id
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        pane = event.pane.query_one(BoardPane)
-        if pane.loaded_once:
+        """Show a pane: built on its first visit (start-up builds only the box score), then
+        reloaded in the background on every visit while its last data stays on screen."""
+        found = event.pane.query(BoardPane)
+        if found:
+            pane = found.first()
             pane.reload()
-        pane.focus_main()
+            pane.focus_main()
+            return
+        module, name = next((m, n) for pane_id, _, m, n in PANES if pane_id == event.pane.id)
+        event.pane.mount(pane_class(module, name)(id=f"{event.pane.id}-pane"))
 
     # -- who is writing -------------------------------------------------------------------
 

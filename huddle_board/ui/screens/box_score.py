@@ -26,7 +26,6 @@ from huddle_board.model import (
     week_start,
 )
 from huddle_board.privacy import printable
-from huddle_board.ui.screens.week_form import WeekValuesForm
 from huddle_board.ui.widgets.pane import BoardPane
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -166,4 +165,6 @@ class BoxScorePane(BoardPane):
 
     @on(Button.Pressed, "#enter-values")
     def action_enter_values(self) -> None:
+        from huddle_board.ui.screens.week_form import WeekValuesForm  # loaded when first used
+
         self.app.push_screen(WeekValuesForm(self.current_week()))

@@ -32,6 +32,7 @@ class BoardPane(Vertical):
 
     def on_mount(self) -> None:
         self.reload()
+        self.call_after_refresh(self.focus_main)
 
     def reload(self) -> None:
         self._load()
