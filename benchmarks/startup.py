@@ -30,7 +30,6 @@ class BareApp(App[None]):
         yield Footer()
 
 
-
 async def _when_drawn(pilot: Pilot[None]) -> None:
     """Auto-pilot for both apps: once the app is ready (and, for the board, the box score has
     its data), report after the next refresh, i.e. the first complete frame."""
@@ -50,6 +49,7 @@ def run_board(path: Path) -> None:
     from huddle_board.config import Settings
     from huddle_board.db import open_store, queries
     from huddle_board.ui.app import make_app
+
     db, health = open_store(path)
     ward = queries.ward(db)
     db.close()

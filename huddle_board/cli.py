@@ -1,15 +1,16 @@
 """The `huddle-board` command line: thin subcommands over the library.
 
-  huddle-board --db board.db                     open the board
-  huddle-board run --db board.db                 the same
-  huddle-board init --db board.db --ward RAI-7A --name "Ward 7A"
-  huddle-board demo --db demo.db [--ward CODE] [--weeks N]
-  huddle-board export --db board.db --csv out/
+huddle-board --db board.db                     open the board
+huddle-board run --db board.db                 the same
+huddle-board init --db board.db --ward RAI-7A --name "Ward 7A"
+huddle-board demo --db demo.db [--ward CODE] [--weeks N]
+huddle-board export --db board.db --csv out/
 """
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from huddle_board.clock import SystemClock
 from huddle_board.config import Settings, SettingsError, load_settings
 from huddle_board.db import open_store, queries
 from huddle_board.db.commands import InvalidInput, set_ward
+from huddle_board.model import Ward
 
 EXAMPLES = __doc__.split("\n\n", 1)[1] if __doc__ else ""
 
@@ -70,6 +72,10 @@ def run_board(settings: Settings) -> int:
     db, health = open_store(settings.db_path)
     try:
         ward = queries.ward(db)
+    except sqlite3.DatabaseError:
+        if health.ok:
+            raise
+        ward = Ward("?", "Ward unknown: the database is damaged")
     finally:
         db.close()
     if ward is None:

@@ -229,8 +229,10 @@ def _entry_value(measure: Mapping[str, Any], entry: WeekEntry) -> float | None:
             return None
         if entry.numerator is None or entry.denominator is None:
             raise InvalidInput(name, f"{name}: give both the numerator and the denominator.")
-        if entry.denominator <= 0 or entry.numerator < 0:
+        if entry.denominator <= 0:
             raise InvalidInput(name, f"{name}: the denominator must be above 0.")
+        if entry.numerator < 0:
+            raise InvalidInput(name, f"{name}: the numerator cannot be negative.")
         value: float | None = entry.numerator / entry.denominator * float(measure["ratio_scale"])
     else:
         value = entry.value
@@ -263,7 +265,8 @@ def record_week_values(
             if existing is None and value is None:
                 continue
             if existing is not None and (
-                (existing[4] == 1 and value is None) or (existing[4] == 0 and existing[1:4] == numbers)
+                (existing[4] == 1 and value is None)
+                or (existing[4] == 0 and existing[1:4] == numbers)
             ):
                 continue
             row_id = existing[0] if existing is not None else new_id()
@@ -337,9 +340,7 @@ def set_idea_status(db: Database, author: Author, idea_id: str, status: IdeaStat
         return _write(db, author, "idea", idea_id, values)
 
 
-def start_pdsa_cycle(
-    db: Database, author: Author, idea_id: str, plan: str, prediction: str
-) -> str:
+def start_pdsa_cycle(db: Database, author: Author, idea_id: str, plan: str, prediction: str) -> str:
     """Plan a new PDSA cycle (with its prediction); the idea is then 'in test'."""
     plan = check_text(plan, "plan", required=True)
     prediction = check_text(prediction, "prediction", required=True)
@@ -381,7 +382,9 @@ def record_pdsa_result(
         rev = _write(db, author, "pdsa_cycle", cycle_id, values)
         if act in _ACT_STATUS:
             status = _ACT_STATUS[act]
-            _write(db, author, "idea", cycle["idea_id"], {"status": status, "status_changed_on": today})
+            _write(
+                db, author, "idea", cycle["idea_id"], {"status": status, "status_changed_on": today}
+            )
     return rev
 
 
@@ -482,9 +485,7 @@ def escalate_action(db: Database, author: Author, action_id: str, reason: str) -
 # -- bulk loading (demo and benchmark wards) ----------------------------------------------------
 
 
-def load_rows(
-    db: Database, author: Author, entity: str, rows: Iterable[Mapping[str, Any]]
-) -> int:
+def load_rows(db: Database, author: Author, entity: str, rows: Iterable[Mapping[str, Any]]) -> int:
     """Insert many new rows (rev 1) with their outbox rows in one transaction: for generated
     wards, where row-by-row commands would be needlessly slow. Rows carry their own `id`."""
     table = SYNCED_TABLES[entity]
@@ -502,9 +503,7 @@ def load_rows(
         if columns is None:
             return 0
         marks = ", ".join("?" for _ in columns)
-        db.conn.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", batch
-        )
+        db.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", batch)
         id_at = columns.index("id")
         db.conn.executemany(
             "INSERT INTO outbox (entity, entity_id, rev, queued_at) VALUES (?, ?, 1, ?)",

@@ -32,8 +32,14 @@ def connect(path: Path | str, *, read_only: bool = False) -> Database:
     else:
         conn = sqlite3.connect(target, isolation_level=None)
     conn.execute("PRAGMA busy_timeout=5000")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=FULL")
+    try:
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=FULL")
+    except sqlite3.DatabaseError:
+        if not read_only:
+            conn.close()
+            raise
+        # A damaged file opened read-only may not even answer pragmas: reads say so later.
     if not read_only and target != ":memory:":
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
@@ -67,7 +73,7 @@ def transaction(db: Database) -> Iterator[Database]:
     conn = db.conn
     try:
         conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as error:
+    except sqlite3.DatabaseError as error:
         raise StoreUnavailable(f"the board's database cannot be written: {error}") from error
     try:
         yield db
@@ -75,6 +81,7 @@ def transaction(db: Database) -> Iterator[Database]:
     except BaseException as error:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        if isinstance(error, sqlite3.OperationalError):
+        # Locked, read-only, full or damaged: the store's fault, not the input's.
+        if isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError:
             raise StoreUnavailable(f"the board's database cannot be written: {error}") from error
         raise

@@ -123,7 +123,7 @@ def _initial(db: Database) -> None:
             reason TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (entity, entity_id)
         );
-        """
+        """,
     )
 
 

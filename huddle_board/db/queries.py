@@ -201,10 +201,7 @@ def _huddle(row: dict[str, Any]) -> Huddle:
 
 
 def recent_huddles(db: Database, limit: int = 30) -> list[Huddle]:
-    sql = (
-        "SELECT * FROM huddles WHERE deleted = 0 "
-        "ORDER BY held_on DESC, started_at DESC LIMIT ?"
-    )
+    sql = "SELECT * FROM huddles WHERE deleted = 0 ORDER BY held_on DESC, started_at DESC LIMIT ?"
     return [_huddle(row) for row in _rows(db, sql, [limit])]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
 from sqlite_utils import Database
@@ -45,13 +45,14 @@ PANES: tuple[tuple[str, str, str, str], ...] = (
 
 
 def pane_class(module: str, name: str) -> type[BoardPane]:
-    found = getattr(importlib.import_module(f"huddle_board.ui.screens.{module}"), name)
-    assert issubclass(found, BoardPane)
+    found: type[BoardPane] = getattr(
+        importlib.import_module(f"huddle_board.ui.screens.{module}"), name
+    )
     return found
 
 
 class HuddleBoardApp(App[None]):
-    CSS_PATH: ClassVar[list[str | Path]] = [
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
         "app.tcss",
         "screens/ideas.tcss",
         "screens/huddle.tcss",

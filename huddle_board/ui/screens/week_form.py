@@ -110,15 +110,27 @@ class WeekValuesForm(FormScreen[int]):
                 name += f" ({printable(measure.owner)})"
             if measure.is_ratio:
                 fields = [
-                    Input(shown(value and value.numerator), placeholder="numerator",
-                          id=f"num-{measure.id}", classes="number"),
-                    Input(shown(value and value.denominator), placeholder="denominator",
-                          id=f"den-{measure.id}", classes="number"),
+                    Input(
+                        shown(value.numerator if value else None),
+                        placeholder="numerator",
+                        id=f"num-{measure.id}",
+                        classes="number",
+                    ),
+                    Input(
+                        shown(value.denominator if value else None),
+                        placeholder="denominator",
+                        id=f"den-{measure.id}",
+                        classes="number",
+                    ),
                 ]
             else:
                 fields = [
-                    Input(shown(value and value.value), placeholder=printable(measure.unit),
-                          id=f"val-{measure.id}", classes="number")
+                    Input(
+                        shown(value.value if value else None),
+                        placeholder=printable(measure.unit),
+                        id=f"val-{measure.id}",
+                        classes="number",
+                    )
                 ]
             label = Label(name, classes="measure-label", markup=False)
             rows.append(Horizontal(label, *fields, classes="week-row"))
