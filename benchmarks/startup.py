@@ -15,9 +15,17 @@ from textual.pilot import Pilot
 from textual.widgets import Footer, Static
 
 
+def peak_rss_kib() -> int:
+    """This process's peak resident memory. VmHWM belongs to the process image, unlike
+    ru_maxrss, which a child inherits from the parent that forked it."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _report_and_exit(app: App[None]) -> None:
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"ready {peak_kib}", flush=True)
+    print(f"ready {peak_rss_kib()}", flush=True)
     app.exit()
 
 
@@ -45,17 +53,12 @@ def run_bare() -> None:
 
 
 def run_board(path: Path) -> None:
+    from huddle_board.cli import prepare_board
     from huddle_board.clock import FixedClock
     from huddle_board.config import Settings
-    from huddle_board.db import open_store, queries
-    from huddle_board.ui.app import make_app
 
-    db, health = open_store(path)
-    ward = queries.ward(db)
-    db.close()
-    assert ward is not None
     clock = FixedClock(dt.datetime(2026, 11, 26, 9, 0))
-    app = make_app(Settings(db_path=path), path, health, ward, clock)
+    app = prepare_board(Settings(db_path=path), clock)
     app.run(headless=True, size=(160, 45), auto_pilot=_when_drawn)
 
 

@@ -14,12 +14,16 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from huddle_board.clock import SystemClock
+from huddle_board.clock import Clock, SystemClock
 from huddle_board.config import Settings, SettingsError, load_settings
 from huddle_board.db import open_store, queries
 from huddle_board.db.commands import InvalidInput, set_ward
 from huddle_board.model import Ward
+
+if TYPE_CHECKING:
+    from huddle_board.ui.app import HuddleBoardApp
 
 EXAMPLES = __doc__.split("\n\n", 1)[1] if __doc__ else ""
 
@@ -60,18 +64,28 @@ def fail(message: str) -> int:
     return 2
 
 
-def run_board(settings: Settings) -> int:
+class BoardNotReady(Exception):
+    """The board cannot open on this file; the message says what to do."""
+
+
+def prepare_board(settings: Settings, clock: Clock) -> HuddleBoardApp:
+    """Open, check and migrate the store, read the ward and the first screen, build the app:
+    the one way the board starts, for the command line and the start-up benchmark alike."""
     from huddle_board.ui.app import make_app  # Textual only when the board opens
+    from huddle_board.ui.screens.box_score import load_box_score
 
     if not settings.db_path.exists():
-        return fail(
+        raise BoardNotReady(
             f"{settings.db_path} does not exist. Set up a ward first:\n"
             f'  huddle-board init --db {settings.db_path} --ward CODE --name "Ward name"\n'
             f"or try the demo: huddle-board demo --db demo.db"
         )
     db, health = open_store(settings.db_path)
+    first_screen = None
     try:
         ward = queries.ward(db)
+        # Read the first screen now, so the board's first frame is already complete.
+        first_screen = load_box_score(db, clock.today(), settings.weeks_shown)
     except sqlite3.DatabaseError:
         if health.ok:
             raise
@@ -79,8 +93,16 @@ def run_board(settings: Settings) -> int:
     finally:
         db.close()
     if ward is None:
-        return fail(f"{settings.db_path} has no ward: run `huddle-board init` first.")
-    make_app(settings, settings.db_path, health, ward, SystemClock()).run()
+        raise BoardNotReady(f"{settings.db_path} has no ward: run `huddle-board init` first.")
+    return make_app(settings, settings.db_path, health, ward, clock, first_screen=first_screen)
+
+
+def run_board(settings: Settings) -> int:
+    try:
+        app = prepare_board(settings, SystemClock())
+    except BoardNotReady as problem:
+        return fail(str(problem))
+    app.run()
     return 0
 
 

@@ -499,6 +499,8 @@ def load_rows(db: Database, author: Author, entity: str, rows: Iterable[Mapping[
             row.update(written_by=author.initials)
             row.update(source)
             columns = columns or list(row)
+            if len(row) != len(columns):
+                raise ValueError(f"row {len(batch) + 1} has other columns than the first")
             batch.append([row[name] for name in columns])
         if columns is None:
             return 0

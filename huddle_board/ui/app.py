@@ -75,8 +75,10 @@ class HuddleBoardApp(App[None]):
         ward: Ward,
         clock: Clock,
         monotonic: Callable[[], float] = time.monotonic,
+        first_screen: Any = None,
     ) -> None:
         super().__init__()
+        self.first_screen = first_screen
         self.settings = settings
         self.store = store
         self.ward = ward
@@ -95,7 +97,7 @@ class HuddleBoardApp(App[None]):
             for pane_id, title, _, _ in PANES:
                 with TabPane(title, id=pane_id):
                     if pane_id == "box-score":
-                        yield BoxScorePane(id=f"{pane_id}-pane")
+                        yield BoxScorePane(id=f"{pane_id}-pane", initial=self.first_screen)
         yield Footer()
 
     @staticmethod
@@ -202,6 +204,9 @@ def make_app(
     ward: Ward,
     clock: Clock,
     monotonic: Callable[[], float] = time.monotonic,
+    first_screen: Any = None,
 ) -> HuddleBoardApp:
-    """Build the board the same way for `__main__` and for the tests."""
-    return HuddleBoardApp(settings, StoreAccess(db_path, health), ward, clock, monotonic)
+    """Build the board the same way for `__main__` and for the tests. `first_screen` is the
+    box score's data when it was read during start-up (shown in the very first frame)."""
+    store = StoreAccess(db_path, health)
+    return HuddleBoardApp(settings, store, ward, clock, monotonic, first_screen)

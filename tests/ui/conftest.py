@@ -4,6 +4,7 @@ test), a fixed clock, a hand-driven monotonic clock, and an app factory built ex
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 from collections.abc import Callable
@@ -80,5 +81,6 @@ async def settle(pilot: Pilot[None]) -> None:
     """Let every worker finish and the screen redraw."""
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        while any(worker.is_running for worker in pilot.app.workers):
+            await asyncio.sleep(0.001)
     await pilot.pause()

@@ -68,6 +68,10 @@ class BoxScoreData:
     score: BoxScore
 
 
+def load_box_score(db: Database, today: dt.date, weeks: int) -> BoxScoreData:
+    return BoxScoreData(queries.box_score(db, week_start(today), weeks))
+
+
 class BoxScorePane(BoardPane):
     BINDINGS = [Binding("e", "enter_values", "Enter week's values")]
 
@@ -86,8 +90,7 @@ class BoxScorePane(BoardPane):
         return week_start(self.board.clock.today())
 
     def fetch(self, db: Database) -> BoxScoreData:
-        weeks = self.board.settings.weeks_shown
-        return BoxScoreData(queries.box_score(db, self.current_week(), weeks))
+        return load_box_score(db, self.board.clock.today(), self.board.settings.weeks_shown)
 
     def weeks_that_fit(self, score: BoxScore) -> tuple[dt.date, ...]:
         width = self.size.width or self.app.size.width

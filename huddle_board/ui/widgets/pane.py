@@ -26,12 +26,22 @@ class BoardPane(Vertical):
 
     loaded_once = False
 
+    def __init__(self, *, initial: Any = None, id: str | None = None) -> None:
+        """`initial`: data read before the app started, shown at once in the first frame."""
+        super().__init__(id=id)
+        self._initial = initial
+
     @property
     def board(self) -> HuddleBoardApp:
         return cast("HuddleBoardApp", self.app)
 
     def on_mount(self) -> None:
-        self.reload()
+        if self._initial is not None:
+            self.loaded_once = True
+            self.show(self._initial)
+            self._initial = None
+        else:
+            self.reload()
         self.call_after_refresh(self.focus_main)
 
     def reload(self) -> None:

@@ -1,0 +1,38 @@
+"""Run every benchmark and print its figures beside its baseline and target.
+
+python -m benchmarks            full run
+python -m benchmarks --quick    fewer repetitions (a smoke run; figures are rougher)
+python -m benchmarks --check    exit 1 when a target is missed
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks import board
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args()
+    runs, rounds = (3, 12) if args.quick else (9, 60)
+    print(f"huddle-board benchmarks — Python {platform.python_version()}, {platform.machine()}")
+    with tempfile.TemporaryDirectory(prefix="huddle-bench-") as folder:
+        figures = board.run(Path(folder), runs=runs, rounds=rounds)
+    print(f"\n{'figure':<34}{'board':>15}{'baseline':>16}  {'target':<22}verdict")
+    for figure in figures:
+        print(figure.line())
+    missed = [figure.name for figure in figures if not figure.met]
+    if missed:
+        print(f"\nmissed: {', '.join(missed)}")
+    return 1 if args.check and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
