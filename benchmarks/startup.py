@@ -9,6 +9,7 @@ import datetime as dt
 import resource
 import sys
 from pathlib import Path
+from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -38,7 +39,7 @@ class BareApp(App[None]):
         yield Footer()
 
 
-async def _when_drawn(pilot: Pilot[None]) -> None:
+async def _when_drawn(pilot: Pilot[Any]) -> None:
     """Auto-pilot for both apps: once the app is ready (and, for the board, the box score has
     its data), report after the next refresh, i.e. the first complete frame."""
     app = pilot.app

@@ -180,17 +180,29 @@ class HuddleBoardApp(App[None]):
         self.show_problem(message.text)
 
     def show_problem(self, text: str) -> None:
+        """Show `text` in the banner for 30 s; a damaged store's notice always stays first."""
+        notice = f"⚠ {text}"
+        if not self.store.writable:
+            notice = f"{self._banner_text(self.store.health.problem)}\n{notice}"
         banner = self.query_one("#banner", Static)
-        banner.update(Content(f"⚠ {text}"))
+        banner.update(Content(notice))
         banner.add_class("shown")
-        self.set_timer(30, lambda: self._clear_banner(text))
+        self.set_timer(30, lambda: self._clear_banner(notice))
 
-    def _clear_banner(self, text: str) -> None:
+    def _clear_banner(self, notice: str) -> None:
         banner = self.query_one("#banner", Static)
-        if str(banner.content) == f"⚠ {text}" and self.store.writable:
+        if str(banner.content) != notice:
+            return  # a newer problem is on show
+        if self.store.writable:
             banner.remove_class("shown")
+        else:
+            banner.update(Content(self._banner_text(self.store.health.problem)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.worker_failed(event)
+
+    def worker_failed(self, event: Worker.StateChanged) -> None:
+        """A worker failed: the banner says so and the board carries on."""
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             self.log.error(f"worker {event.worker.name} failed: {error!r}")

@@ -32,9 +32,9 @@ SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_POINTS = 12
 NAME_WIDTH = 30
 WEEK_WIDTH = 8
-# name, latest week, target, status and trend columns with their padding, plus the pane's
-# padding and scrollbar
-FIXED_WIDTH = NAME_WIDTH + 12 + 10 + 11 + SPARK_POINTS + 2 * 5 + 4
+# name, latest week, target, status and trend columns with their padding, plus the table's
+# vertical scrollbar (the pane itself has no padding: the tab pane's is already outside it)
+FIXED_WIDTH = NAME_WIDTH + 12 + 10 + 11 + SPARK_POINTS + 2 * 5 + 2
 
 
 def sparkline(values: tuple[float, ...]) -> str:

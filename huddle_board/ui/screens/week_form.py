@@ -67,6 +67,7 @@ class WeekValuesForm(FormScreen[int]):
         super().__init__()
         self.week = week_start(week)
         self.measures: list[Measure] = []
+        self.ready = False
 
     def fields(self) -> ComposeResult:
         with Horizontal(classes="week-picker"):
@@ -88,15 +89,17 @@ class WeekValuesForm(FormScreen[int]):
     def _read(db: Database, week: dt.date) -> WeekForm:
         return WeekForm(week, queries.measures(db), queries.week_values(db, week))
 
-    def on_week_values_form_fetched(self, message: Fetched) -> None:
+    async def on_week_values_form_fetched(self, message: Fetched) -> None:
+        """Swap in the week's fields once the old ones are gone (their ids are reused), then
+        put the cursor in the first field: typing straight after 'e' goes into the form."""
         form = message.form
-        self.week = form.week
-        self.measures = form.measures
+        self.ready = False  # nothing to save while the fields are being replaced
+        box = self.query_one("#week-fields", VerticalScroll)
+        await box.remove_children()
+        await box.mount_all(self._rows(form))
+        self.week, self.measures, self.ready = form.week, form.measures, True
         label = f"Week of {form.week:%d %b %Y} ({iso_week_label(form.week)})"
         self.query_one("#week-label", Label).update(label)
-        box = self.query_one("#week-fields", VerticalScroll)
-        box.remove_children()
-        box.mount_all(self._rows(form))
         inputs = box.query(Input)
         if inputs:
             inputs.first().focus()
@@ -141,6 +144,8 @@ class WeekValuesForm(FormScreen[int]):
         return parse_number(field.value, measure.name)
 
     def prepare(self) -> Save:
+        if not self.ready:
+            raise InvalidInput("week", "The week's measures are still loading: try again.")
         entries = []
         for measure in self.measures:
             if measure.is_ratio:

@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Label, Static
 from huddle_board.db import StoreUnavailable
 from huddle_board.db.commands import Author, InvalidInput, check_initials
 from huddle_board.ui.messages import DataChanged
+from huddle_board.ui.widgets.failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from huddle_board.ui.app import HuddleBoardApp
@@ -27,7 +28,7 @@ T = TypeVar("T")
 Save = Callable[[Database, Author], Any]
 
 
-class FormScreen(ModalScreen[T], Generic[T]):
+class FormScreen(ReportsWorkerFailures, ModalScreen[T], Generic[T]):
     """A modal form: subclasses compose their fields in `fields()` and build the write in
     `prepare()` (raise InvalidInput for bad input); the base asks initials and saves."""
 

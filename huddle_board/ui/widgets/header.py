@@ -15,12 +15,13 @@ from textual.widgets import Static
 from huddle_board.clock import Clock
 from huddle_board.db import queries
 from huddle_board.model import Ward, iso_week_label, week_start
+from huddle_board.ui.widgets.failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from huddle_board.ui.app import HuddleBoardApp
 
 
-class BoardHeader(Horizontal):
+class BoardHeader(ReportsWorkerFailures, Horizontal):
     class Counts(Message):
         def __init__(self, open_count: int, overdue: int) -> None:
             super().__init__()

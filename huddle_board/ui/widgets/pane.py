@@ -10,11 +10,13 @@ from textual import work
 from textual.containers import Vertical
 from textual.message import Message
 
+from huddle_board.ui.widgets.failures import ReportsWorkerFailures
+
 if TYPE_CHECKING:
     from huddle_board.ui.app import HuddleBoardApp
 
 
-class BoardPane(Vertical):
+class BoardPane(ReportsWorkerFailures, Vertical):
     """One screen of the board. Subclasses implement `fetch` (worker thread, gets a
     connection) and `show` (event loop, gets what `fetch` returned)."""
 

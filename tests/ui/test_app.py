@@ -1,0 +1,193 @@
+"""The board's shell: switching screens by number key and by clicking a tab, the header, and
+what the board does when the store is damaged or a background load fails (a banner; it carries
+on)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static, TabbedContent
+
+from huddle_board.clock import FixedClock
+from huddle_board.config import Settings
+from huddle_board.db import StoreHealth, check_store, connect, queries
+from huddle_board.model import Ward
+from huddle_board.ui.app import HuddleBoardApp, make_app
+from huddle_board.ui.screens.actions import ActionsPane
+from huddle_board.ui.screens.week_form import WeekValuesForm
+from huddle_board.ui.widgets.forms import InitialsScreen
+from huddle_board.ui.widgets.pane import BoardPane
+from tests.ui.conftest import KIOSK, NOW, BoardFactory, ManualMonotonic, settle
+
+pytestmark = pytest.mark.anyio
+
+PANES = ("box-score", "ideas", "huddle", "actions")
+DEMO_WARD = Ward("DEMO-7A", "Ward 7A Respiratory")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def active(app: HuddleBoardApp) -> str:
+    return app.query_one(TabbedContent).active
+
+
+def banner(app: HuddleBoardApp) -> str:
+    widget = app.query_one("#banner", Static)
+    return str(widget.render()) if widget.has_class("shown") else ""
+
+
+def text_of(app: HuddleBoardApp, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+def damaged_board(path: Path, monotonic: ManualMonotonic) -> HuddleBoardApp:
+    """The board on `path` as `__main__` builds it when quick_check failed."""
+    health = StoreHealth(False, "the board's database file is damaged")
+    return make_app(Settings(db_path=path), path, health, DEMO_WARD, FixedClock(NOW), monotonic)
+
+
+def action_rows(path: Path) -> list[tuple[str, int]]:
+    db = connect(path, read_only=True)
+    try:
+        return [(row[0], row[1]) for row in db.execute("SELECT status, rev FROM actions")]
+    finally:
+        db.close()
+
+
+async def test_number_keys_switch_panes(demo_path: Path, board: BoardFactory) -> None:
+    app = board(demo_path)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        assert active(app) == "box-score"
+        for key, pane_id in zip("2341", ("ideas", "huddle", "actions", "box-score"), strict=True):
+            await pilot.press(key)
+            await settle(pilot)
+            assert active(app) == pane_id
+            pane = app.query_one(f"#{pane_id}-pane", BoardPane)
+            assert pane.loaded_once
+            assert app.focused is not None and pane in app.focused.ancestors_with_self
+
+
+async def test_clicking_a_tab_switches_panes(demo_path: Path, board: BoardFactory) -> None:
+    app = board(demo_path)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        for pane_id in (*PANES[1:], PANES[0]):
+            assert await pilot.click(f"#--content-tab-{pane_id}")
+            await settle(pilot)
+            assert active(app) == pane_id
+            assert app.query_one(f"#{pane_id}-pane", BoardPane).loaded_once
+
+
+async def test_header_shows_ward_date_time_and_week(demo_path: Path, board: BoardFactory) -> None:
+    app = board(demo_path)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        assert text_of(app, "#header-ward") == "Ward 7A Respiratory"
+        clock = text_of(app, "#header-clock")
+        assert "Thu 26 Nov 2026" in clock and "09:00" in clock and "2026-W48" in clock
+        db = connect(demo_path)
+        open_count, overdue = queries.action_counts(db, NOW.date())
+        db.close()
+        assert text_of(app, "#header-counts") == (f"{open_count} open actions, {overdue} overdue")
+        assert banner(app) == ""
+
+
+def test_a_damaged_file_fails_its_check(demo_path: Path, tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.db"
+    shutil.copy(demo_path, damaged)
+    with damaged.open("r+b") as handle:
+        handle.seek(100)
+        handle.write(bytes(range(256)) * 7 + b"\xff" * (1900 - 256 * 7))
+    health = check_store(damaged)
+    assert not health.ok and "damaged" in health.problem
+    assert check_store(demo_path).ok
+
+
+async def test_a_truly_damaged_file_shows_the_banner_and_the_board_runs(
+    demo_path: Path, tmp_path: Path, monotonic: ManualMonotonic
+) -> None:
+    damaged = tmp_path / "damaged.db"
+    shutil.copy(demo_path, damaged)
+    with damaged.open("r+b") as handle:
+        handle.seek(100)
+        handle.write(b"\xa5" * 1900)
+    health = check_store(damaged)
+    settings = Settings(db_path=damaged)
+    app = make_app(settings, damaged, health, DEMO_WARD, FixedClock(NOW), monotonic)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        assert banner(app).startswith("⚠ ")  # the damage, or the failed load it causes
+        await pilot.press("4")
+        await settle(pilot)
+        assert app.is_running and active(app) == "actions"
+
+
+async def test_damaged_store_banner_and_refused_writes(
+    demo_path: Path, monotonic: ManualMonotonic
+) -> None:
+    before = action_rows(demo_path)
+    app = damaged_board(demo_path, monotonic)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        assert "changes are not being saved" in banner(app)
+        assert "damaged" in banner(app)
+        await pilot.press("4")
+        await settle(pilot)
+        assert app.query_one(ActionsPane).table.row_count > 0  # still readable
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, InitialsScreen)
+        await pilot.press("j", "m", "enter")
+        await settle(pilot)
+        assert app.is_running
+        notice, problem = banner(app).split("\n")
+        assert notice.startswith("⚠ the board's database file is damaged")
+        assert problem == "⚠ Changes are not being saved: the board's database file is damaged"
+        assert action_rows(demo_path) == before
+
+
+async def test_damaged_store_form_keeps_what_was_typed(
+    demo_path: Path, monotonic: ManualMonotonic
+) -> None:
+    app = damaged_board(demo_path, monotonic)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, WeekValuesForm)
+        form.query_one("#initials", Input).value = "JM"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        error = str(form.query_one("#form-error", Static).render())
+        assert error == "Changes are not being saved: the board's database file is damaged"
+
+
+async def test_a_failed_load_shows_the_banner_and_the_board_carries_on(
+    demo_path: Path, board: BoardFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(queries, "open_actions", broken)
+    app = board(demo_path)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert banner(app) == "⚠ Something went wrong (RuntimeError: the disk went away)."
+        assert app.is_running
+        await pilot.press("1")
+        await settle(pilot)
+        assert active(app) == "box-score"
+        monkeypatch.undo()
+        await pilot.press("4")
+        await settle(pilot)
+        assert app.query_one(ActionsPane).table.row_count > 0
