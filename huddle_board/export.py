@@ -101,8 +101,17 @@ _WEEK_VALUES_SQL = (
 
 
 def _week_values(db: Database) -> Table:
-    header = ["week", "iso_week", "measure", "band", "unit", "value", "numerator",
-              "denominator", "written_by"]
+    header = [
+        "week",
+        "iso_week",
+        "measure",
+        "band",
+        "unit",
+        "value",
+        "numerator",
+        "denominator",
+        "written_by",
+    ]
     measures = {measure.id: measure for measure in queries.measures(db)}
     rows: list[list[Cell]] = []
     found = [row for row in _select(db, _WEEK_VALUES_SQL) if row["measure_id"] in measures]
@@ -110,10 +119,19 @@ def _week_values(db: Database) -> Table:
     for row in found:
         measure = measures[row["measure_id"]]
         week = dt.date.fromisoformat(row["week"])
-        rows.append([
-            row["week"], iso_week_label(week), measure.name, BAND_TITLES[measure.band],
-            measure.unit, row["value"], row["numerator"], row["denominator"], row["written_by"],
-        ])
+        rows.append(
+            [
+                row["week"],
+                iso_week_label(week),
+                measure.name,
+                BAND_TITLES[measure.band],
+                measure.unit,
+                row["value"],
+                row["numerator"],
+                row["denominator"],
+                row["written_by"],
+            ]
+        )
     return header, rows
 
 
@@ -129,15 +147,38 @@ _IDEAS_SQL = """
 
 
 def _ideas(db: Database) -> Table:
-    header = ["id", "title", "problem", "status", "raised_by", "raised_on",
-              "status_changed_on", "owner", "impact", "effort", "pick", "measure",
-              "pdsa_cycles", "written_by"]
+    header = [
+        "id",
+        "title",
+        "problem",
+        "status",
+        "raised_by",
+        "raised_on",
+        "status_changed_on",
+        "owner",
+        "impact",
+        "effort",
+        "pick",
+        "measure",
+        "pdsa_cycles",
+        "written_by",
+    ]
     rows: list[list[Cell]] = [
         [
-            row["id"], row["title"], row["problem"], row["status"], row["raised_by"],
-            row["raised_on"], row["status_changed_on"], row["owner"], row["impact"],
-            row["effort"], pick_letter(row["impact"], row["effort"]), row["measure_name"],
-            row["pdsa_count"], row["written_by"],
+            row["id"],
+            row["title"],
+            row["problem"],
+            row["status"],
+            row["raised_by"],
+            row["raised_on"],
+            row["status_changed_on"],
+            row["owner"],
+            row["impact"],
+            row["effort"],
+            pick_letter(row["impact"], row["effort"]),
+            row["measure_name"],
+            row["pdsa_count"],
+            row["written_by"],
         ]
         for row in _select(db, _IDEAS_SQL)
     ]
@@ -152,8 +193,20 @@ _CYCLES_SQL = """
 
 
 def _pdsa_cycles(db: Database) -> Table:
-    header = ["id", "idea_id", "idea_title", "number", "plan", "prediction", "do", "study",
-              "act", "started_on", "finished_on", "written_by"]
+    header = [
+        "id",
+        "idea_id",
+        "idea_title",
+        "number",
+        "plan",
+        "prediction",
+        "do",
+        "study",
+        "act",
+        "started_on",
+        "finished_on",
+        "written_by",
+    ]
     names = header[:2] + header[3:]
     rows: list[list[Cell]] = []
     for row in _select(db, _CYCLES_SQL):
@@ -165,9 +218,7 @@ def _pdsa_cycles(db: Database) -> Table:
 
 # -- huddles ---------------------------------------------------------------------------------
 
-_HUDDLES_SQL = (
-    "SELECT * FROM huddles WHERE deleted = 0 ORDER BY held_on, started_at, kind, id"
-)
+_HUDDLES_SQL = "SELECT * FROM huddles WHERE deleted = 0 ORDER BY held_on, started_at, kind, id"
 
 
 def _huddles(db: Database) -> Table:
@@ -186,12 +237,22 @@ def _huddle_cells(row: dict[str, Any]) -> list[Cell]:
     headcount = sum(count for count in counts if isinstance(count, int))
     left = {"attendance": attendance, "notes": notes}
     other = {name: values for name, values in left.items() if values}
-    cells: list[Cell] = [row["id"], row["kind"], row["held_on"], row["started_at"],
-                         row["duration_s"], row["lead"], headcount]
+    cells: list[Cell] = [
+        row["id"],
+        row["kind"],
+        row["held_on"],
+        row["started_at"],
+        row["duration_s"],
+        row["lead"],
+        headcount,
+    ]
     cells += [_plain(value) for value in counts + texts]
     # Roles or sections the board does not know (from a newer kiosk, say) are kept as JSON.
-    cells += [json.dumps(other, sort_keys=True, ensure_ascii=False) if other else "",
-              _yes_no(row["closed"]), row["written_by"]]
+    cells += [
+        json.dumps(other, sort_keys=True, ensure_ascii=False) if other else "",
+        _yes_no(row["closed"]),
+        row["written_by"],
+    ]
     return cells
 
 
@@ -223,14 +284,30 @@ _ACTIONS_SQL = """
 
 
 def _actions(db: Database) -> Table:
-    header = ["id", "text", "owner", "raised_on", "due_on", "status", "closed_on",
-              "source_kind", "source_id", "source", "escalated", "escalation_reason",
-              "written_by"]
+    header = [
+        "id",
+        "text",
+        "owner",
+        "raised_on",
+        "due_on",
+        "status",
+        "closed_on",
+        "source_kind",
+        "source_id",
+        "source",
+        "escalated",
+        "escalation_reason",
+        "written_by",
+    ]
     rows: list[list[Cell]] = []
     for row in _select(db, _ACTIONS_SQL):
         cells: list[Cell] = [row[name] for name in header[:9]]
-        cells += [row["source_label"], _yes_no(row["escalated"]), row["escalation_reason"],
-                  row["written_by"]]
+        cells += [
+            row["source_label"],
+            _yes_no(row["escalated"]),
+            row["escalation_reason"],
+            row["written_by"],
+        ]
         rows.append(cells)
     return header, rows
 

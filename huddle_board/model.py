@@ -156,6 +156,14 @@ class MeasureRow:
     def latest(self, week: dt.date) -> float | None:
         return self.values.get(week)
 
+    def latest_sample(self, weeks: tuple[dt.date, ...]) -> float | None:
+        """The value to judge this week by: this week's, or for a measure sampled every N
+        weeks, its latest sample among `weeks` when this week is not a sampling week."""
+        if self.measure.due_in(weeks[-1]):
+            return self.values.get(weeks[-1])
+        recorded = [self.values[w] for w in weeks if self.values.get(w) is not None]
+        return recorded[-1] if recorded else None
+
 
 @dataclass(frozen=True)
 class BoxScore:

@@ -108,42 +108,80 @@ class BoxScorePane(BoardPane):
             self._fill_table(score, weeks)
         self._show_missing(score)
 
+    def _layout_key(self, score: BoxScore, weeks: tuple[dt.date, ...]) -> tuple[object, ...]:
+        return (weeks, tuple(row.measure.id for row in score.rows), self._row_height(score))
+
+    def _row_height(self, score: BoxScore) -> int:
+        """Two lines a row when the screen has room for them: easier to read from afar."""
+        # the title, the column labels, the missing line and the button take 9 lines
+        room = (self.size.height or self.app.size.height - 4) - 9
+        return 2 if 2 * len(score.rows) + len(BANDS) <= room else 1
+
     def _fill_table(self, score: BoxScore, weeks: tuple[dt.date, ...]) -> None:
+        """Update the cells in place when the layout is unchanged (no flicker, the cursor
+        stays); rebuild the table only when the weeks, measures or row height change."""
         table = self.table
+        layout = self._layout_key(score, weeks)
+        if layout == getattr(self, "_layout", None):
+            for row in score.rows:
+                for key, cell in zip(
+                    self._column_keys(weeks), self._cells(row, weeks), strict=True
+                ):
+                    table.update_cell(row.measure.id, key, cell)
+            return
+        self._layout = layout
         cursor = table.cursor_row
         table.clear(columns=True)
-        table.add_column(Text("Measure"), width=NAME_WIDTH, key="name")
-        for week in weeks[:-1]:
-            table.add_column(Text(week_label(week), justify="right"), width=WEEK_WIDTH)
-        table.add_column(Text(f"▶ {week_label(weeks[-1])}", style="bold"), width=12)
-        table.add_column(Text("Target"), width=10)
-        table.add_column(Text("This week"), width=11)
-        table.add_column(Text("Trend"), width=SPARK_POINTS)
+        self._add_columns(weeks)
+        height = self._row_height(score)
         for band in BANDS:
             rows = [row for row in score.rows if row.measure.band == band]
             if not rows:
                 continue
-            table.add_row(Text(BAND_TITLES[band].upper(), style="bold reverse"), key=f"band-{band}")
+            title = Text(BAND_TITLES[band].upper(), style="bold reverse")
+            table.add_row(title, key=f"band-{band}")
             for row in rows:
-                table.add_row(*self._cells(row, weeks), key=row.measure.id)
+                table.add_row(*self._cells(row, weeks), key=row.measure.id, height=height)
         if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
+            table.move_cursor(row=max(1, min(cursor, table.row_count - 1)))  # 0 is a band
+
+    @staticmethod
+    def _column_keys(weeks: tuple[dt.date, ...]) -> list[str]:
+        return ["name", *(week.isoformat() for week in weeks), "target", "status", "trend"]
+
+    def _add_columns(self, weeks: tuple[dt.date, ...]) -> None:
+        table = self.table
+        keys = iter(self._column_keys(weeks))
+        table.add_column(Text("Measure"), width=NAME_WIDTH, key=next(keys))
+        for week in weeks[:-1]:
+            label = Text(week_label(week), justify="right")
+            table.add_column(label, width=WEEK_WIDTH, key=next(keys))
+        latest = Text(f"▶ {week_label(weeks[-1])}", style="bold", justify="right")
+        table.add_column(latest, width=12, key=next(keys))
+        table.add_column(Text("Target", justify="right"), width=10, key=next(keys))
+        table.add_column(Text("This week"), width=11, key=next(keys))
+        table.add_column(Text("Trend"), width=SPARK_POINTS, key=next(keys))
 
     def _cells(self, row: MeasureRow, weeks: tuple[dt.date, ...]) -> list[Text]:
         measure = row.measure
         name = Text(printable(measure.name), overflow="ellipsis", no_wrap=True)
         cells = [name]
         for week in weeks[:-1]:
-            value = row.values.get(week)
-            style = "dim" if value is None else ""
-            cells.append(Text(measure.format(value), style=style, justify="right"))
-        latest = row.values.get(weeks[-1])
-        cells.append(Text(measure.format(latest), style="bold", justify="right"))
+            cells.append(self._value_cell(measure, week, row.values.get(week), ""))
+        cells.append(self._value_cell(measure, weeks[-1], row.values.get(weeks[-1]), "bold"))
         target = "–" if measure.target is None else measure.format(measure.target)
         cells.append(Text(target, justify="right"))
-        cells.append(target_status(measure, latest))
+        cells.append(target_status(measure, row.latest_sample(weeks)))
         cells.append(Text(sparkline(row.history), style="cyan"))
         return cells
+
+    @staticmethod
+    def _value_cell(measure: Measure, week: dt.date, value: float | None, style: str) -> Text:
+        if value is None and not measure.due_in(week):
+            return Text("·", style="dim", justify="right")  # not collected that week
+        if value is None:
+            return Text("–", style="dim", justify="right")
+        return Text(measure.format(value), style=style, justify="right")
 
     def _show_missing(self, score: BoxScore) -> None:
         missing = score.missing()
@@ -162,7 +200,9 @@ class BoxScorePane(BoardPane):
 
     def on_resize(self, event: events.Resize) -> None:
         data = getattr(self, "_data", None)
-        if data is not None:
+        if data is not None and self._layout_key(
+            data.score, self.weeks_that_fit(data.score)
+        ) != getattr(self, "_layout", None):
             with self.app.batch_update():
                 self._fill_table(data.score, self.weeks_that_fit(data.score))
 
