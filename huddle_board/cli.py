@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from huddle_board.clock import Clock, SystemClock
 from huddle_board.config import Settings, SettingsError, load_settings
-from huddle_board.db import open_store, queries
+from huddle_board.db import open_for_reading, open_store, queries
 from huddle_board.db.commands import InvalidInput, set_ward
 from huddle_board.model import Ward
 
@@ -80,7 +80,7 @@ def prepare_board(settings: Settings, clock: Clock) -> HuddleBoardApp:
             f'  huddle-board init --db {settings.db_path} --ward CODE --name "Ward name"\n'
             f"or try the demo: huddle-board demo --db demo.db"
         )
-    db, health = open_store(settings.db_path)
+    db, health = open_for_reading(settings.db_path)
     first_screen = None
     try:
         ward = queries.ward(db)

@@ -19,9 +19,10 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 from huddle_board.db import queries
 from huddle_board.model import AGENDAS, BAND_TITLES, ROLES, iso_week_label, pick_letter

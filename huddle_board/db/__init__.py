@@ -5,20 +5,25 @@ Never imports Textual: the sync job and the command line use it headless.
 """
 
 from huddle_board.db.connection import (
+    Reader,
     StoreHealth,
     StoreUnavailable,
     check_store,
     connect,
+    connect_raw,
     transaction,
 )
-from huddle_board.db.migrations import migrate, open_store
+from huddle_board.db.migrations import migrate, open_for_reading, open_store
 
 __all__ = [
+    "Reader",
     "StoreHealth",
     "StoreUnavailable",
     "check_store",
     "connect",
+    "connect_raw",
     "migrate",
+    "open_for_reading",
     "open_store",
     "transaction",
 ]

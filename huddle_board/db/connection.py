@@ -8,8 +8,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+
+class Reader(Protocol):
+    """What the read queries need: a plain sqlite3 connection or a sqlite-utils Database.
+    (The board's start-up reads through a plain connection, so it need not import
+    sqlite-utils before its first frame; every write goes through sqlite-utils.)"""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> sqlite3.Cursor: ...
 
 
 class StoreUnavailable(RuntimeError):
@@ -22,15 +32,16 @@ class StoreHealth:
     problem: str = ""
 
 
-def connect(path: Path | str, *, read_only: bool = False) -> Database:
-    """A new connection for the calling thread only (SQLite objects never cross threads)."""
+def connect_raw(path: Path | str, *, read_only: bool = False) -> sqlite3.Connection:
+    """A plain connection for the calling thread only, with the house pragmas: WAL (checked),
+    synchronous=FULL, foreign keys on, a 5 s busy timeout; autocommit, so that writes open
+    their own BEGIN IMMEDIATE transaction."""
     target = str(path)
     if read_only:
-        conn = sqlite3.connect(
-            f"file:{Path(target).resolve()}?mode=ro", uri=True, isolation_level=None
-        )
+        uri = f"file:{Path(target).resolve()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=True)
     else:
-        conn = sqlite3.connect(target, isolation_level=None)
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=True)
     conn.execute("PRAGMA busy_timeout=5000")
     try:
         conn.execute("PRAGMA foreign_keys=ON")
@@ -45,7 +56,15 @@ def connect(path: Path | str, *, read_only: bool = False) -> Database:
         if str(mode).lower() != "wal":
             conn.close()
             raise StoreUnavailable(f"{target}: could not switch to WAL journal (got {mode})")
-    return Database(conn, execute_plugins=False)
+    return conn
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> Database:
+    """A sqlite-utils Database on a new connection for the calling thread only (SQLite
+    objects never cross threads)."""
+    from sqlite_utils import Database
+
+    return Database(connect_raw(path, read_only=read_only), execute_plugins=False)
 
 
 def check_store(path: Path | str) -> StoreHealth:

@@ -3,14 +3,18 @@ id, ward, rev, updated_at (information only), deleted (tombstone) and written_by
 
 from __future__ import annotations
 
+import sqlite3
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from huddle_board.db.connection import StoreHealth, check_store, connect, connect_raw
 
-from huddle_board.db.connection import StoreHealth, check_store, connect
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
-migrations = Migrations("huddle_board")
+MIGRATION_SET = "huddle_board"
 
 _SYNCED = """
     id TEXT PRIMARY KEY,
@@ -31,7 +35,6 @@ SYNCED_TABLES: dict[str, str] = {
 }
 
 
-@migrations(name="0001_initial")
 def _initial(db: Database) -> None:
     _run_statements(
         db,
@@ -134,9 +137,35 @@ def _run_statements(db: Database, script: str) -> None:
             db.execute(statement)
 
 
+# (name, function) in order; names are never changed once released.
+MIGRATIONS = (("0001_initial", _initial),)
+
+
+@cache
+def _migration_set() -> Migrations:
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for name, function in MIGRATIONS:
+        migrations(name=name)(function)
+    return migrations
+
+
 def migrate(db: Database) -> None:
     """Bring the schema up to date; safe to run on every start."""
-    migrations.apply(db)
+    _migration_set().apply(db)
+
+
+def is_current(conn: sqlite3.Connection) -> bool:
+    """Whether every migration is already applied (read with plain SQL, so a start-up that
+    needs no migration does not import sqlite-utils)."""
+    try:
+        rows = conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return False
+    return {name for name, _ in MIGRATIONS} <= {row[0] for row in rows}
 
 
 def open_store(path: Path | str) -> tuple[Database, StoreHealth]:
@@ -148,3 +177,15 @@ def open_store(path: Path | str) -> tuple[Database, StoreHealth]:
     db = connect(path)
     migrate(db)
     return db, health
+
+
+def open_for_reading(path: Path | str) -> tuple[sqlite3.Connection, StoreHealth]:
+    """Like `open_store`, but a plain connection for reads: what the board's start-up uses."""
+    health = check_store(path)
+    if not health.ok:
+        return connect_raw(path, read_only=True), health
+    conn = connect_raw(path)
+    if not is_current(conn):
+        db, _ = open_store(path)
+        db.close()
+    return conn, health

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from huddle_board.db.connection import Reader
 
 from huddle_board.model import (
     Action,
@@ -26,7 +27,7 @@ from huddle_board.model import (
 SPARK_WEEKS = 26
 
 
-def _rows(db: Database, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+def _rows(db: Reader, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
     cursor = db.execute(sql, list(params))
     names = [column[0] for column in cursor.description]
     for row in cursor:
@@ -37,7 +38,7 @@ def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def ward(db: Database) -> Ward | None:
+def ward(db: Reader) -> Ward | None:
     for row in _rows(db, "SELECT code, name FROM ward LIMIT 1"):
         return Ward(code=row["code"], name=row["name"])
     return None
@@ -61,12 +62,12 @@ def _measure(row: dict[str, Any]) -> Measure:
     )
 
 
-def measures(db: Database) -> list[Measure]:
+def measures(db: Reader) -> list[Measure]:
     sql = "SELECT * FROM measures WHERE deleted = 0 ORDER BY position, name"
     return [_measure(row) for row in _rows(db, sql)]
 
 
-def box_score(db: Database, current_week: dt.date, weeks: int = 8) -> BoxScore:
+def box_score(db: Reader, current_week: dt.date, weeks: int = 8) -> BoxScore:
     """The box score for the `weeks` ISO weeks ending with `current_week` (a Monday), with a
     longer history per measure for its trend sparkline. Missing values stay None."""
     shown = tuple(current_week - dt.timedelta(weeks=n) for n in range(weeks - 1, -1, -1))
@@ -86,7 +87,7 @@ def box_score(db: Database, current_week: dt.date, weeks: int = 8) -> BoxScore:
     return BoxScore(weeks=shown, rows=tuple(rows))
 
 
-def week_values(db: Database, week: dt.date) -> dict[str, WeekValue]:
+def week_values(db: Reader, week: dt.date) -> dict[str, WeekValue]:
     """Per measure id, what was recorded for one week (to prefill the week's form)."""
     sql = "SELECT * FROM week_values WHERE deleted = 0 AND week = ?"
     return {
@@ -104,7 +105,7 @@ def week_values(db: Database, week: dt.date) -> dict[str, WeekValue]:
     }
 
 
-def measure_series(db: Database, measure_id: str) -> list[tuple[dt.date, float]]:
+def measure_series(db: Reader, measure_id: str) -> list[tuple[dt.date, float]]:
     sql = (
         "SELECT week, value FROM week_values WHERE deleted = 0 AND measure_id = ? "
         "AND value IS NOT NULL ORDER BY week"
@@ -140,7 +141,7 @@ _IDEA_SQL = (
 
 
 def ideas(
-    db: Database, statuses: Sequence[IdeaStatus] | None = None, limit: int = 200
+    db: Reader, statuses: Sequence[IdeaStatus] | None = None, limit: int = 200
 ) -> dict[IdeaStatus, list[Idea]]:
     """Ideas grouped by status, newest first, at most `limit` per status."""
     wanted = list(statuses or ("new", "in_test", "adopted", "parked", "abandoned"))
@@ -151,12 +152,12 @@ def ideas(
     return grouped
 
 
-def idea_counts(db: Database) -> dict[IdeaStatus, int]:
+def idea_counts(db: Reader) -> dict[IdeaStatus, int]:
     sql = "SELECT status, COUNT(*) AS n FROM ideas WHERE deleted = 0 GROUP BY status"
     return {cast(IdeaStatus, row["status"]): row["n"] for row in _rows(db, sql)}
 
 
-def idea(db: Database, idea_id: str) -> Idea | None:
+def idea(db: Reader, idea_id: str) -> Idea | None:
     for row in _rows(db, _IDEA_SQL + " AND id = ?", [idea_id]):
         return _idea(row)
     return None
@@ -179,7 +180,7 @@ def _cycle(row: dict[str, Any]) -> PdsaCycle:
     )
 
 
-def pdsa_cycles(db: Database, idea_id: str) -> list[PdsaCycle]:
+def pdsa_cycles(db: Reader, idea_id: str) -> list[PdsaCycle]:
     sql = "SELECT * FROM pdsa_cycles WHERE deleted = 0 AND idea_id = ? ORDER BY number"
     return [_cycle(row) for row in _rows(db, sql, [idea_id])]
 
@@ -200,12 +201,12 @@ def _huddle(row: dict[str, Any]) -> Huddle:
     )
 
 
-def recent_huddles(db: Database, limit: int = 30) -> list[Huddle]:
+def recent_huddles(db: Reader, limit: int = 30) -> list[Huddle]:
     sql = "SELECT * FROM huddles WHERE deleted = 0 ORDER BY held_on DESC, started_at DESC LIMIT ?"
     return [_huddle(row) for row in _rows(db, sql, [limit])]
 
 
-def huddle(db: Database, huddle_id: str) -> Huddle | None:
+def huddle(db: Reader, huddle_id: str) -> Huddle | None:
     for row in _rows(db, "SELECT * FROM huddles WHERE deleted = 0 AND id = ?", [huddle_id]):
         return _huddle(row)
     return None
@@ -240,18 +241,18 @@ _ACTION_SQL = """
 """
 
 
-def open_actions(db: Database, today: dt.date, limit: int = 1000) -> list[Action]:
+def open_actions(db: Reader, today: dt.date, limit: int = 1000) -> list[Action]:
     """Open actions, overdue first (oldest due date first), then by due date."""
     sql = _ACTION_SQL + " AND status = 'open' ORDER BY due_on < ? DESC, due_on, raised_on LIMIT ?"
     return [_action(row) for row in _rows(db, sql, [today.isoformat(), limit])]
 
 
-def huddle_actions(db: Database, huddle_id: str) -> list[Action]:
+def huddle_actions(db: Reader, huddle_id: str) -> list[Action]:
     sql = _ACTION_SQL + " AND source_kind = 'huddle' AND source_id = ? ORDER BY raised_on"
     return [_action(row) for row in _rows(db, sql, [huddle_id])]
 
 
-def action_counts(db: Database, today: dt.date) -> tuple[int, int]:
+def action_counts(db: Reader, today: dt.date) -> tuple[int, int]:
     """(open, overdue) action counts."""
     row = db.execute(
         "SELECT COUNT(*), COALESCE(SUM(due_on < ?), 0) FROM actions "
@@ -261,5 +262,5 @@ def action_counts(db: Database, today: dt.date) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def outbox_waiting(db: Database) -> int:
+def outbox_waiting(db: Reader) -> int:
     return int(db.execute("SELECT COUNT(*) FROM outbox WHERE set_aside = 0").fetchone()[0])

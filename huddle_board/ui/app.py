@@ -10,15 +10,17 @@ import importlib
 import time
 from collections.abc import Callable
 from pathlib import Path, PurePath
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlite_utils import Database
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 from huddle_board.clock import Clock
 from huddle_board.config import Settings
@@ -32,7 +34,7 @@ from huddle_board.ui.widgets.forms import InitialsScreen
 from huddle_board.ui.widgets.header import BoardHeader
 from huddle_board.ui.widgets.pane import BoardPane
 
-Write = Callable[[Database, Author], Any]
+Write = Callable[["Database", Author], Any]
 
 # (tab id, tab title, module, class): panes other than the box score are imported and built
 # on their first visit, so the board starts as fast as it can.

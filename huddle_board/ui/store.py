@@ -3,13 +3,16 @@ objects never cross threads), read-only when the file failed its quick_check."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
-from huddle_board.db import StoreHealth, StoreUnavailable, connect
+from huddle_board.db import StoreHealth, StoreUnavailable, connect, connect_raw
 
 
 class StoreAccess:
@@ -22,17 +25,20 @@ class StoreAccess:
         return self.health.ok
 
     @contextmanager
-    def session(self) -> Iterator[Database]:
-        """A connection for the calling (worker) thread, closed afterwards."""
-        db = connect(self.path, read_only=not self.health.ok)
+    def session(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reads in the calling (worker) thread, closed afterwards."""
+        conn = connect_raw(self.path, read_only=not self.health.ok)
         try:
-            yield db
+            yield conn
         finally:
-            db.close()
+            conn.close()
 
     @contextmanager
     def writer(self) -> Iterator[Database]:
         if not self.health.ok:
             raise StoreUnavailable(f"Changes are not being saved: {self.health.problem}")
-        with self.session() as db:
+        db = connect(self.path)
+        try:
             yield db
+        finally:
+            db.close()

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from sqlite_utils import Database
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Static
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from huddle_board.db import Reader
 
 from huddle_board.db import commands, queries
 from huddle_board.model import Action, ActionStatus
@@ -204,7 +208,7 @@ class ActionsPane(BoardPane):
 
     # -- loading and showing ---------------------------------------------------------------
 
-    def fetch(self, db: Database) -> ActionsData:
+    def fetch(self, db: Reader) -> ActionsData:
         today = self.board.clock.today()
         open_count, overdue_count = queries.action_counts(db, today)
         return ActionsData(today, queries.open_actions(db, today), open_count, overdue_count)

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from sqlite_utils import Database
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Static
+
+if TYPE_CHECKING:
+    from huddle_board.db import Reader
 
 from huddle_board.db import queries
 from huddle_board.model import (
@@ -68,7 +71,7 @@ class BoxScoreData:
     score: BoxScore
 
 
-def load_box_score(db: Database, today: dt.date, weeks: int) -> BoxScoreData:
+def load_box_score(db: Reader, today: dt.date, weeks: int) -> BoxScoreData:
     return BoxScoreData(queries.box_score(db, week_start(today), weeks))
 
 
@@ -89,7 +92,7 @@ class BoxScorePane(BoardPane):
     def current_week(self) -> dt.date:
         return week_start(self.board.clock.today())
 
-    def fetch(self, db: Database) -> BoxScoreData:
+    def fetch(self, db: Reader) -> BoxScoreData:
         return load_box_score(db, self.board.clock.today(), self.board.settings.weeks_shown)
 
     def weeks_that_fit(self, score: BoxScore) -> tuple[dt.date, ...]:

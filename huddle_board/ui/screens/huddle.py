@@ -12,10 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from sqlite_utils import Database
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,6 +22,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, ContentSwitcher, DataTable, Label, Static, TextArea
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from huddle_board.db import Reader
 
 from huddle_board import privacy
 from huddle_board.db import commands, queries
@@ -41,7 +45,7 @@ from huddle_board.ui.screens.huddle_forms import ActionForm
 from huddle_board.ui.widgets.huddle_timer import HuddleTimer, mm_ss
 from huddle_board.ui.widgets.pane import BoardPane
 
-Write = Callable[[Database, commands.Author], None]
+Write = Callable[["Database", commands.Author], None]
 KIND_SHORT = {"daily": "Daily", "weekly": "Weekly"}
 OVERDUE = Text("⚠ OVERDUE", style="bold red")
 
@@ -288,7 +292,7 @@ class HuddlePane(BoardPane):
 
     # -- data ---------------------------------------------------------------------------------
 
-    def fetch(self, db: Database) -> HuddleData:
+    def fetch(self, db: Reader) -> HuddleData:
         running_id = self._running_id
         return HuddleData(
             recent=queries.recent_huddles(db, self.board.settings.huddles_listed),

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 from huddle_board.db import commands
 from huddle_board.db.commands import InvalidInput

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from huddle_board.db import Reader
 
 from huddle_board.db import commands, queries
 from huddle_board.db.commands import InvalidInput, WeekEntry
@@ -86,7 +91,7 @@ class WeekValuesForm(FormScreen[int]):
         self.post_message(self.Fetched(form))
 
     @staticmethod
-    def _read(db: Database, week: dt.date) -> WeekForm:
+    def _read(db: Reader, week: dt.date) -> WeekForm:
         return WeekForm(week, queries.measures(db), queries.week_values(db, week))
 
     async def on_week_values_form_fetched(self, message: Fetched) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from sqlite_utils import Database
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,10 +21,12 @@ from huddle_board.ui.messages import DataChanged
 from huddle_board.ui.widgets.failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from huddle_board.ui.app import HuddleBoardApp
 
 T = TypeVar("T")
-Save = Callable[[Database, Author], Any]
+Save = Callable[["Database", Author], Any]
 
 
 class FormScreen(ReportsWorkerFailures, ModalScreen[T], Generic[T]):

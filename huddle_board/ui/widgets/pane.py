@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlite_utils import Database
 from textual import work
 from textual.containers import Vertical
 from textual.message import Message
@@ -13,6 +12,7 @@ from textual.message import Message
 from huddle_board.ui.widgets.failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
+    from huddle_board.db import Reader
     from huddle_board.ui.app import HuddleBoardApp
 
 
@@ -68,7 +68,7 @@ class BoardPane(ReportsWorkerFailures, Vertical):
                 widget.focus()
                 return
 
-    def fetch(self, db: Database) -> Any:
+    def fetch(self, db: Reader) -> Any:
         raise NotImplementedError
 
     def show(self, data: Any) -> None:
