@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from huddle_board.clock import FixedClock
@@ -121,27 +120,34 @@ class BareTabs(App[None]):
         self.query_one(TabbedContent).active = pane_id
 
 
-async def _settled(pilot: Pilot[None]) -> None:
-    """Wait until no worker is running (a cancelled one counts as finished), then redraw."""
-    while any(worker.is_running for worker in pilot.app.workers):
+async def _drawn(app: App[None]) -> None:
+    """Wait until no worker is running (a cancelled one counts as finished) and the screen
+    has been redrawn once more: the new pane's data is on screen."""
+    while any(worker.is_running for worker in app.workers):
         await asyncio.sleep(0.0005)
-    await pilot.pause()
+    drawn = asyncio.Event()
+    app.call_after_refresh(drawn.set)
+    await drawn.wait()
 
 
 async def median_switch_ms(app: App[None], rounds: int) -> float:
+    """Median time from asking for a screen to that screen drawn with its data."""
     timings: list[float] = []
     show: Callable[[str], None] = getattr(app, "action_show_pane")  # noqa: B009 (both apps have it)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _settled(pilot)
+        await pilot.pause()
+        await _drawn(app)
         for pane_id in PANE_IDS[1:]:  # first visits build each pane: not counted
             show(pane_id)
-            await _settled(pilot)
+            await _drawn(app)
+            await pilot.pause()
         for round_number in range(rounds):
             pane_id = PANE_IDS[round_number % len(PANE_IDS)]
             started = time.perf_counter()
             show(pane_id)
-            await _settled(pilot)
+            await _drawn(app)
             timings.append((time.perf_counter() - started) * 1000)
+            await pilot.pause()
     return statistics.median(timings)
 
 

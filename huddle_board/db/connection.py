@@ -52,7 +52,11 @@ def connect_raw(path: Path | str, *, read_only: bool = False) -> sqlite3.Connect
             raise
         # A damaged file opened read-only may not even answer pragmas: reads say so later.
     if not read_only and target != ":memory:":
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        # WAL persists in the file: switching needs the write lock, so it is done only when
+        # the file is not in WAL yet (a new store); every connection checks it.
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() != "wal":
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             conn.close()
             raise StoreUnavailable(f"{target}: could not switch to WAL journal (got {mode})")

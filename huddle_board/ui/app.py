@@ -122,6 +122,9 @@ class HuddleBoardApp(App[None]):
             pane.reload()
             pane.focus_main()
             return
+        # Let go of the focus now: a focused widget left in the hidden pane would pull the tab
+        # bar back to it; the new pane takes the focus once it is mounted.
+        self.set_focus(None)
         module, name = next((m, n) for pane_id, _, m, n in PANES if pane_id == event.pane.id)
         event.pane.mount(pane_class(module, name)(id=f"{event.pane.id}-pane"))
 

@@ -72,7 +72,9 @@ def board(monotonic: ManualMonotonic) -> BoardFactory:
         ward = queries.ward(db)
         db.close()
         assert ward is not None
-        return make_app(Settings(db_path=path), path, health, ward, FixedClock(now), monotonic)
+        app = make_app(Settings(db_path=path), path, health, ward, FixedClock(now), monotonic)
+        app.animation_level = "none"  # no scroll animation half-way through a snapshot
+        return app
 
     return build
 

@@ -232,8 +232,10 @@ def test_demo_has_a_year_of_daily_and_weekly_huddles(demo: Database) -> None:
     assert len({dt.date.fromisoformat(h["held_on"]).isocalendar()[:2] for h in weekly}) == len(
         weekly
     )
-    assert all(TODAY - dt.timedelta(days=365) <= dt.date.fromisoformat(h["held_on"]) < TODAY
-               for h in huddles)
+    assert all(
+        TODAY - dt.timedelta(days=365) <= dt.date.fromisoformat(h["held_on"]) < TODAY
+        for h in huddles
+    )
     assert all(h["closed"] == 1 for h in huddles)
 
 

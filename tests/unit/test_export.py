@@ -30,16 +30,62 @@ FILES = {
     "actions.csv": "actions",
 }
 HEADERS = {
-    "week_values.csv": ["week", "iso_week", "measure", "band", "unit", "value", "numerator",
-                        "denominator", "written_by"],
-    "ideas.csv": ["id", "title", "problem", "status", "raised_by", "raised_on",
-                  "status_changed_on", "owner", "impact", "effort", "pick", "measure",
-                  "pdsa_cycles", "written_by"],
-    "pdsa_cycles.csv": ["id", "idea_id", "idea_title", "number", "plan", "prediction", "do",
-                        "study", "act", "started_on", "finished_on", "written_by"],
-    "actions.csv": ["id", "text", "owner", "raised_on", "due_on", "status", "closed_on",
-                    "source_kind", "source_id", "source", "escalated", "escalation_reason",
-                    "written_by"],
+    "week_values.csv": [
+        "week",
+        "iso_week",
+        "measure",
+        "band",
+        "unit",
+        "value",
+        "numerator",
+        "denominator",
+        "written_by",
+    ],
+    "ideas.csv": [
+        "id",
+        "title",
+        "problem",
+        "status",
+        "raised_by",
+        "raised_on",
+        "status_changed_on",
+        "owner",
+        "impact",
+        "effort",
+        "pick",
+        "measure",
+        "pdsa_cycles",
+        "written_by",
+    ],
+    "pdsa_cycles.csv": [
+        "id",
+        "idea_id",
+        "idea_title",
+        "number",
+        "plan",
+        "prediction",
+        "do",
+        "study",
+        "act",
+        "started_on",
+        "finished_on",
+        "written_by",
+    ],
+    "actions.csv": [
+        "id",
+        "text",
+        "owner",
+        "raised_on",
+        "due_on",
+        "status",
+        "closed_on",
+        "source_kind",
+        "source_id",
+        "source",
+        "escalated",
+        "escalation_reason",
+        "written_by",
+    ],
 }
 TRICKY = 'Bed 3: "wet floor" sign, mopped\nsecond line, with a comma'
 
@@ -77,9 +123,7 @@ def live(db: Database, table: str) -> int:
     return int(db.execute(f"SELECT COUNT(*) FROM {table} WHERE deleted = 0").fetchone()[0])
 
 
-def test_export_writes_five_files_with_headers_and_all_rows(
-    demo: Database, tmp_path: Path
-) -> None:
+def test_export_writes_five_files_with_headers_and_all_rows(demo: Database, tmp_path: Path) -> None:
     target = tmp_path / "out" / "nested"
     counts = export_csv(demo, target)
     assert set(counts) == set(FILES)
@@ -129,12 +173,22 @@ def test_text_with_commas_quotes_and_newlines_round_trips(
 ) -> None:
     huddle_id = commands.start_huddle(demo, author, "daily", "AK")
     commands.save_huddle(
-        demo, author, huddle_id, attendance={"nurse": 4}, notes={"safety": TRICKY},
-        duration_s=540, close=True,
+        demo,
+        author,
+        huddle_id,
+        attendance={"nurse": 4},
+        notes={"safety": TRICKY},
+        duration_s=540,
+        close=True,
     )
     action_id = commands.add_action(
-        demo, author, 'Order "non-slip" mats, bay 3\nand bay 4', "AK", TODAY,
-        source_kind="huddle", source_id=huddle_id,
+        demo,
+        author,
+        'Order "non-slip" mats, bay 3\nand bay 4',
+        "AK",
+        TODAY,
+        source_kind="huddle",
+        source_id=huddle_id,
     )
     export_csv(demo, tmp_path)
     huddle = next(r for r in read(tmp_path / "huddles.csv") if r["id"] == huddle_id)

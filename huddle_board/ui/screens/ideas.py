@@ -290,13 +290,20 @@ class IdeasPane(BoardPane):
         summary = f"Ideas — {total:,} on the board · ← → move between columns · {hint}"
         self.query_one("#ideas-summary", Static).update(summary)
 
+    def reload(self) -> None:
+        """Reload the cards, and the selected idea's PDSA cycles, which can change while the
+        cards stay the same (a cycle's result recorded with 'adapt')."""
+        super().reload()
+        if self.selected_idea() is not None and self.selected is not None:
+            self._load_detail(self.selected)
+
     def _follow_selection(self) -> None:
         """After a reload, keep the same idea selected, in whichever column it now is."""
         idea = self.ideas.get(self.selected or "")
         if idea is not None and self.is_shown(idea.status):
             moved = idea.status != self.current
             self.current = idea.status
-            if moved and isinstance(self.screen.focused, OptionList):
+            if moved and self.is_active and isinstance(self.screen.focused, OptionList):
                 self.column(idea.status).cards.focus()
         self.select(self.column(self.current).selected_id(), force=True)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual import work
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widgets import TabbedContent
 
 from huddle_board.ui.widgets.failures import ReportsWorkerFailures
 
@@ -27,6 +28,7 @@ class BoardPane(ReportsWorkerFailures, Vertical):
             self.data = data
 
     loaded_once = False
+    _last_data: Any = None
 
     def __init__(self, *, initial: Any = None, id: str | None = None) -> None:
         """`initial`: data read before the app started, shown at once in the first frame."""
@@ -40,11 +42,12 @@ class BoardPane(ReportsWorkerFailures, Vertical):
     def on_mount(self) -> None:
         if self._initial is not None:
             self.loaded_once = True
+            self._last_data = self._initial
             self.show(self._initial)
             self._initial = None
         else:
             self.reload()
-        self.call_after_refresh(self.focus_main)
+        self.call_after_refresh(self._focus_if_active)
 
     def reload(self) -> None:
         self._load()
@@ -53,13 +56,27 @@ class BoardPane(ReportsWorkerFailures, Vertical):
     def _load(self) -> None:
         with self.board.store.session() as db:
             data = self.fetch(db)
-        self.post_message(self.Loaded(self, data))
+        if data != self._last_data:  # unchanged data is not drawn again
+            self.post_message(self.Loaded(self, data))
 
     def on_board_pane_loaded(self, message: Loaded) -> None:
         if message.pane is self:
             message.stop()
             self.loaded_once = True
+            self._last_data = message.data
             self.show(message.data)
+
+    @property
+    def is_active(self) -> bool:
+        """Whether this pane's tab is the one on show."""
+        tabs = self.app.query(TabbedContent)
+        return not tabs or tabs.first().active == getattr(self.parent, "id", None)
+
+    def _focus_if_active(self) -> None:
+        # Focusing a widget in a hidden tab makes TabbedContent switch to that tab: a late
+        # focus from a pane the user has already left would pull the board back to it.
+        if self.is_active:
+            self.focus_main()
 
     def focus_main(self) -> None:
         """Put the keyboard focus on the pane's main widget when the pane is shown."""
