@@ -53,6 +53,15 @@ def pane_class(module: str, name: str) -> type[BoardPane]:
     return found
 
 
+class BoardTabs(TabbedContent):
+    """The tab bar over the four screens. Unlike TabbedContent, focusing a widget does not
+    switch tabs: only a key or a click does, so a late focus in a pane the user has left
+    (a form closing, a load finishing) never pulls the board back to it."""
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        event.stop()
+
+
 class HuddleBoardApp(App[None]):
     CSS_PATH: ClassVar[list[str | PurePath]] = [
         "app.tcss",
@@ -62,6 +71,10 @@ class HuddleBoardApp(App[None]):
     ]
     TITLE = "huddle-board"
     ENABLE_COMMAND_PALETTE = False
+    # No automatic focus on the board's screen: Textual would pick the first focusable widget
+    # even in a hidden tab, and TabbedContent then switches to that tab. Each pane focuses its
+    # own main widget when shown; forms set their own AUTO_FOCUS.
+    AUTO_FOCUS = None
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "show_pane('box-score')", "Box score", key_display="1"),
         Binding("2", "show_pane('ideas')", "Ideas", key_display="2"),
@@ -95,7 +108,7 @@ class HuddleBoardApp(App[None]):
             self._banner_text(problem), id="banner", markup=False, classes="shown" * bool(problem)
         )
         yield banner
-        with TabbedContent(id="panes"):
+        with BoardTabs(id="panes"):
             for pane_id, title, _, _ in PANES:
                 with TabPane(title, id=pane_id):
                     if pane_id == "box-score":
@@ -116,6 +129,8 @@ class HuddleBoardApp(App[None]):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """Show a pane: built on its first visit (start-up builds only the box score), then
         reloaded in the background on every visit while its last data stays on screen."""
+        if event.pane.id != event.tabbed_content.active:
+            return  # a stale event: the user has moved on already
         found = event.pane.query(BoardPane)
         if found:
             pane = found.first()

@@ -109,6 +109,7 @@ def stored(path: Path, action_id: str) -> dict[str, Any]:
 
 async def open_actions(pilot: Pilot[None]) -> None:
     """Show the actions screen and wait until its first load is on screen."""
+    await settle(pilot)  # the board has started: the tab bar is ready for keys
     await pilot.press("4")
     await settle(pilot)
     for _ in range(50):

@@ -60,6 +60,7 @@ async def type_text(pilot: Pilot[None], text: str) -> None:
 
 
 async def start_huddle(pilot: Pilot[None], key: str, initials: str = "JM") -> None:
+    await settle(pilot)  # the board has started: the tab bar is ready for keys
     await pilot.press("3")
     await settle(pilot)
     await pilot.press(key)
@@ -369,6 +370,7 @@ def test_bad_due_dates_are_refused_with_a_message(typed: str, message: str) -> N
 
 
 async def show_huddle_screen(pilot: Pilot[None]) -> None:
+    await settle(pilot)  # the board has started: the tab bar is ready for keys
     await pilot.press("3")
     await settle(pilot)
 

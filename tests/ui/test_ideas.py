@@ -89,6 +89,7 @@ def outbox_rev(path: Path, entity: str, row_id: str) -> int | None:
 
 
 async def open_ideas(pilot: Pilot[None]) -> None:
+    await settle(pilot)  # the board has started: the tab bar is ready for keys
     await pilot.press("2")
     await settle(pilot)
 

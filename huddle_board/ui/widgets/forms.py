@@ -33,6 +33,7 @@ class FormScreen(ReportsWorkerFailures, ModalScreen[T], Generic[T]):
     """A modal form: subclasses compose their fields in `fields()` and build the write in
     `prepare()` (raise InvalidInput for bad input); the base asks initials and saves."""
 
+    AUTO_FOCUS = "Input, TextArea, Select, RadioSet, Button"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
     TITLE_TEXT = "Form"
     SAVE_LABEL = "Save"
@@ -118,6 +119,8 @@ class FormScreen(ReportsWorkerFailures, ModalScreen[T], Generic[T]):
 
 class InitialsScreen(ModalScreen[str | None]):
     """Asks who is making a change: 2–4 letters, remembered for 2 minutes."""
+
+    AUTO_FOCUS = "Input"
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
