@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import statistics
 import subprocess
 import sys
@@ -30,6 +31,9 @@ from huddle_board.db import open_store, queries
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)
 PANE_IDS = ("box-score", "ideas", "huddle", "actions")
+# Both children may write and reuse compiled bytecode, as an installed board does (this
+# workplace sets PYTHONDONTWRITEBYTECODE, which would make every start compile every module).
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ def start_once(args: list[str]) -> tuple[float, float]:
         [sys.executable, "-m", "benchmarks.startup", *args],
         stdout=subprocess.PIPE,
         text=True,
+        env=CHILD_ENV,
     )
     assert child.stdout is not None
     line = child.stdout.readline()
