@@ -44,7 +44,7 @@ async def _when_drawn(pilot: Pilot[Any]) -> None:
     its data), report after the next refresh, i.e. the first complete frame."""
     app = pilot.app
     panes = app.query("BoxScorePane")
-    while panes and not getattr(panes.first(), "loaded_once", True):
+    while panes and not getattr(panes.first(), "is_drawn", True):
         await asyncio.sleep(0.001)
     app.call_after_refresh(_report_and_exit, app)
 

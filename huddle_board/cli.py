@@ -81,11 +81,12 @@ def prepare_board(settings: Settings, clock: Clock) -> HuddleBoardApp:
             f"or try the demo: huddle-board demo --db demo.db"
         )
     db, health = open_for_reading(settings.db_path)
-    first_screen = None
+    first_screen = first_counts = None
     try:
         ward = queries.ward(db)
         # Read the first screen now, so the board's first frame is already complete.
         first_screen = load_box_score(db, clock.today(), settings.weeks_shown)
+        first_counts = queries.action_counts(db, clock.today())
     except sqlite3.DatabaseError:
         if health.ok:
             raise
@@ -94,7 +95,15 @@ def prepare_board(settings: Settings, clock: Clock) -> HuddleBoardApp:
         db.close()
     if ward is None:
         raise BoardNotReady(f"{settings.db_path} has no ward: run `huddle-board init` first.")
-    return make_app(settings, settings.db_path, health, ward, clock, first_screen=first_screen)
+    return make_app(
+        settings,
+        settings.db_path,
+        health,
+        ward,
+        clock,
+        first_screen=first_screen,
+        first_counts=first_counts,
+    )
 
 
 def run_board(settings: Settings) -> int:

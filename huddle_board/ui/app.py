@@ -91,9 +91,11 @@ class HuddleBoardApp(App[None]):
         clock: Clock,
         monotonic: Callable[[], float] = time.monotonic,
         first_screen: Any = None,
+        first_counts: tuple[int, int] | None = None,
     ) -> None:
         super().__init__()
         self.first_screen = first_screen
+        self.first_counts = first_counts
         self.settings = settings
         self.store = store
         self.ward = ward
@@ -102,7 +104,7 @@ class HuddleBoardApp(App[None]):
         self._initials: tuple[str, float] | None = None
 
     def compose(self) -> ComposeResult:
-        yield BoardHeader(self.ward, self.clock)
+        yield BoardHeader(self.ward, self.clock, self.first_counts)
         problem = "" if self.store.writable else self.store.health.problem
         banner = Static(
             self._banner_text(problem), id="banner", markup=False, classes="shown" * bool(problem)
@@ -237,8 +239,10 @@ def make_app(
     clock: Clock,
     monotonic: Callable[[], float] = time.monotonic,
     first_screen: Any = None,
+    first_counts: tuple[int, int] | None = None,
 ) -> HuddleBoardApp:
     """Build the board the same way for `__main__` and for the tests. `first_screen` is the
-    box score's data when it was read during start-up (shown in the very first frame)."""
+    box score's data when it was read during start-up (shown in the very first frame), and
+    `first_counts` the header's open and overdue actions."""
     store = StoreAccess(db_path, health)
-    return HuddleBoardApp(settings, store, ward, clock, monotonic, first_screen)
+    return HuddleBoardApp(settings, store, ward, clock, monotonic, first_screen, first_counts)

@@ -380,6 +380,8 @@ async def run_a_daily_huddle(pilot: Pilot[None]) -> None:
     await type_text(pilot, "Near miss bay 2")
     await pilot.press("escape", "+", "+")  # off the notes: no blinking cursor in the picture
     await settle(pilot)
+    await pilot.pause(0.2)  # the scroll to the focused row lands after a layout pass
+    await settle(pilot)
 
 
 def test_snapshot_start_view_kiosk(snap_compare: Any, demo_path: Path, board: BoardFactory) -> None:

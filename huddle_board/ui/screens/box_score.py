@@ -89,6 +89,12 @@ class BoxScorePane(BoardPane):
     def table(self) -> DataTable[Text]:
         return self.query_one("#box-score-table", DataTable)
 
+    @property
+    def is_drawn(self) -> bool:
+        """Whether the box score's figures are in the table (the start-up benchmark waits
+        for this before it counts the next frame as the first complete one)."""
+        return self.table.row_count > 0
+
     def current_week(self) -> dt.date:
         return week_start(self.board.clock.today())
 
@@ -107,9 +113,11 @@ class BoxScorePane(BoardPane):
         latest = score.current_week
         title = f"Box score — week of {latest:%d %B %Y} ({iso_week_label(latest)})"
         self.query_one("#box-score-title", Static).update(title)
+        self._show_missing(score)
+        if not self.size.width:
+            return  # not laid out yet: the first resize fills the table, once, at its size
         with self.app.batch_update():
             self._fill_table(score, weeks)
-        self._show_missing(score)
 
     def _layout_key(self, score: BoxScore, weeks: tuple[dt.date, ...]) -> tuple[object, ...]:
         return (weeks, tuple(row.measure.id for row in score.rows), self._row_height(score))

@@ -28,10 +28,12 @@ class BoardHeader(ReportsWorkerFailures, Horizontal):
             self.open_count = open_count
             self.overdue = overdue
 
-    def __init__(self, ward: Ward, clock: Clock) -> None:
+    def __init__(self, ward: Ward, clock: Clock, counts: tuple[int, int] | None = None) -> None:
+        """`counts`: (open, overdue) actions when read before the app started."""
         super().__init__(id="header")
         self.ward = ward
         self.clock = clock
+        self._counts = counts
 
     def compose(self) -> ComposeResult:
         yield Static(Content(self.ward.name), id="header-ward", markup=False)
@@ -42,7 +44,10 @@ class BoardHeader(ReportsWorkerFailures, Horizontal):
     def on_mount(self) -> None:
         self.tick()
         self.set_interval(1, self.tick)
-        self.refresh_counts()
+        if self._counts is None:
+            self.refresh_counts()
+        else:
+            self.on_board_header_counts(self.Counts(*self._counts))
 
     def tick(self) -> None:
         now = self.clock.now()
