@@ -454,7 +454,7 @@ def add_action(
     values: dict[str, Any] = {"text": check_text(text, "action", required=True)}
     values["owner"] = check_initials(owner, "owner")
     today = author.clock.today()
-    if due_on < today - dt.timedelta(days=1):
+    if due_on < today:
         raise InvalidInput("due date", "The due date is in the past.")
     values.update(due_on=due_on.isoformat(), status="open", raised_on=today.isoformat())
     values.update(source_kind=source_kind, source_id=source_id)

@@ -735,7 +735,8 @@ def test_open_actions_put_overdue_first(store: Database, author: Author) -> None
     later = commands.add_action(store, author, "Audit sharps bins", "JM", dt.date(2026, 12, 10))
     soon = commands.add_action(store, author, "Book fire training", "JM", dt.date(2026, 11, 27))
     today = commands.add_action(store, author, "Ring estates", "JM", TODAY)
-    overdue = commands.add_action(store, author, "Chase hoist", "JM", dt.date(2026, 11, 25))
+    yesterday = Author("DEMO-7A", "JM", FixedClock(dt.datetime(2026, 11, 24, 9, 0)))
+    overdue = commands.add_action(store, yesterday, "Chase hoist", "JM", dt.date(2026, 11, 25))
     older = commands.add_action(
         store, last_week, "Fix the bay B light", "AB", dt.date(2026, 11, 20)
     )
@@ -748,9 +749,9 @@ def test_open_actions_put_overdue_first(store: Database, author: Author) -> None
     assert queries.action_counts(store, TODAY) == (5, 2)
 
 
-def test_action_due_more_than_a_day_ago_is_refused(store: Database, author: Author) -> None:
-    with pytest.raises(InvalidInput):
-        commands.add_action(store, author, "Too late", "JM", TODAY - dt.timedelta(days=2))
+def test_action_due_in_the_past_is_refused(store: Database, author: Author) -> None:
+    with pytest.raises(InvalidInput, match="past"):
+        commands.add_action(store, author, "Too late", "JM", TODAY - dt.timedelta(days=1))
     assert count(store, "actions") == 0
 
 
