@@ -274,14 +274,7 @@ def _plain(value: Any) -> Cell:
 
 # -- actions ---------------------------------------------------------------------------------
 
-_ACTIONS_SQL = """
-    SELECT actions.*, CASE actions.source_kind
-        WHEN 'huddle' THEN (SELECT CASE h.kind WHEN 'daily' THEN 'Daily huddle ' ELSE
-            'Weekly huddle ' END || h.held_on FROM huddles h WHERE h.id = actions.source_id)
-        WHEN 'idea' THEN (SELECT 'Idea: ' || i.title FROM ideas i WHERE i.id = actions.source_id)
-        END AS source_label
-    FROM actions WHERE deleted = 0 ORDER BY raised_on, due_on, id
-"""
+_ACTIONS_SQL = queries.ACTION_SQL + " ORDER BY raised_on, due_on, id"
 
 
 def _actions(db: Database) -> Table:

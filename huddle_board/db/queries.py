@@ -231,7 +231,8 @@ def _action(row: dict[str, Any]) -> Action:
     )
 
 
-_ACTION_SQL = """
+# Actions with a readable label of where they came from (shared with the CSV export).
+ACTION_SQL = """
     SELECT actions.*, CASE actions.source_kind
         WHEN 'huddle' THEN (SELECT CASE h.kind WHEN 'daily' THEN 'Daily huddle ' ELSE
             'Weekly huddle ' END || h.held_on FROM huddles h WHERE h.id = actions.source_id)
@@ -243,12 +244,12 @@ _ACTION_SQL = """
 
 def open_actions(db: Reader, today: dt.date, limit: int = 1000) -> list[Action]:
     """Open actions, overdue first (oldest due date first), then by due date."""
-    sql = _ACTION_SQL + " AND status = 'open' ORDER BY due_on < ? DESC, due_on, raised_on LIMIT ?"
+    sql = ACTION_SQL + " AND status = 'open' ORDER BY due_on < ? DESC, due_on, raised_on LIMIT ?"
     return [_action(row) for row in _rows(db, sql, [today.isoformat(), limit])]
 
 
 def huddle_actions(db: Reader, huddle_id: str) -> list[Action]:
-    sql = _ACTION_SQL + " AND source_kind = 'huddle' AND source_id = ? ORDER BY raised_on"
+    sql = ACTION_SQL + " AND source_kind = 'huddle' AND source_id = ? ORDER BY raised_on"
     return [_action(row) for row in _rows(db, sql, [huddle_id])]
 
 
