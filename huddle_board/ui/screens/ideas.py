@@ -424,6 +424,7 @@ class IdeasPane(BoardPane):
             self.notify(
                 f"PDSA cycle {open_cycle.number} is still open: record its result first (r).",
                 severity="warning",
+                markup=False,
             )
         elif message.purpose == "plan":
             self.app.push_screen(PdsaPlanForm(idea, len(cycles) + 1))
@@ -437,7 +438,7 @@ class IdeasPane(BoardPane):
         if idea is None:
             return
         if idea.status == status:
-            self.notify(f"This idea is already {IDEA_STATUS_TITLES[status]}.")
+            self.notify(f"This idea is already {IDEA_STATUS_TITLES[status]}.", markup=False)
             return
         idea_id = idea.id
         self.board.save(
