@@ -153,9 +153,6 @@ class MeasureRow:
     values: dict[dt.date, float | None]
     history: tuple[float, ...] = ()
 
-    def latest(self, week: dt.date) -> float | None:
-        return self.values.get(week)
-
     def latest_sample(self, weeks: tuple[dt.date, ...]) -> float | None:
         """The value to judge this week by: this week's, or for a measure sampled every N
         weeks, its latest sample among `weeks` when this week is not a sampling week."""

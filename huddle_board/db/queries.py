@@ -261,7 +261,3 @@ def action_counts(db: Reader, today: dt.date) -> tuple[int, int]:
         [today.isoformat()],
     ).fetchone()
     return int(row[0]), int(row[1])
-
-
-def outbox_waiting(db: Reader) -> int:
-    return int(db.execute("SELECT COUNT(*) FROM outbox WHERE set_aside = 0").fetchone()[0])
