@@ -398,3 +398,22 @@ def test_snapshot_running_daily_huddle_kiosk(
     snap_compare: Any, demo_path: Path, board: BoardFactory
 ) -> None:
     assert snap_compare(board(demo_path), terminal_size=KIOSK, run_before=run_a_daily_huddle)
+
+
+async def test_a_second_start_press_while_saving_starts_no_second_huddle(
+    demo_path: Path, board: BoardFactory
+) -> None:
+    app = board(demo_path)
+    before = rows(demo_path, "SELECT COUNT(*) AS n FROM huddles")[0]["n"]
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        app.remember_initials("JM")
+        await pilot.press("3")
+        await settle(pilot)
+        pane = app.query_one(HuddlePane)
+        pane.action_start("daily")
+        pane.action_start("daily")  # a double tap, before the first start is saved
+        await settle(pilot)
+        assert pane.running is not None
+    after = rows(demo_path, "SELECT COUNT(*) AS n FROM huddles")[0]["n"]
+    assert after == before + 1

@@ -45,6 +45,8 @@ from huddle_board.ui.screens.huddle_forms import ActionForm
 from huddle_board.ui.widgets.huddle_timer import HuddleTimer, mm_ss
 from huddle_board.ui.widgets.pane import BoardPane
 
+START_DEBOUNCE_S = 3.0
+
 Write = Callable[["Database", commands.Author], None]
 KIND_SHORT = {"daily": "Daily", "weekly": "Weekly"}
 OVERDUE = Text("⚠ OVERDUE", style="bold red")
@@ -395,6 +397,11 @@ class HuddlePane(BoardPane):
     def action_start(self, kind: str) -> None:
         if self.running is not None or kind not in AGENDAS:
             return
+        # A second press while the first start is being saved must not start a second huddle.
+        now = self.board.monotonic()
+        if now - getattr(self, "_start_pressed_at", -START_DEBOUNCE_S) < START_DEBOUNCE_S:
+            return
+        self._start_pressed_at = now
         chosen: HuddleKind = "daily" if kind == "daily" else "weekly"
 
         def write(db: Database, author: commands.Author) -> None:
@@ -412,6 +419,7 @@ class HuddlePane(BoardPane):
             await self._begin(huddle)
 
     async def on_huddle_pane_started(self, message: Started) -> None:
+        self._start_pressed_at = -START_DEBOUNCE_S
         if self.running is None:
             await self._begin(message.huddle)
 
