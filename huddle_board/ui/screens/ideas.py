@@ -438,7 +438,8 @@ class IdeasPane(BoardPane):
         if idea is None:
             return
         if idea.status == status:
-            self.notify(f"This idea is already {IDEA_STATUS_TITLES[status]}.", markup=False)
+            title = IDEA_STATUS_TITLES[status]
+            self.notify(f"This idea is already {title}.", markup=False)
             return
         idea_id = idea.id
         self.board.save(
