@@ -36,6 +36,12 @@ class ManualMonotonic:
         self.now += seconds
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    """The async pilot tests run on asyncio only (Textual's loop)."""
+    return "asyncio"
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from huddle_board.demo import build_demo_ward

@@ -26,11 +26,6 @@ WARD = "TEST-7A"
 MARKUP = "[bold]x[/ and \x1b[2J after"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _author(initials: str, at: dt.datetime) -> commands.Author:
     return commands.Author(ward=WARD, initials=initials, clock=FixedClock(at))
 

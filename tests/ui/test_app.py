@@ -27,11 +27,6 @@ PANES = ("box-score", "ideas", "huddle", "actions")
 DEMO_WARD = Ward("DEMO-7A", "Ward 7A Respiratory")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def active(app: HuddleBoardApp) -> str:
     return app.query_one(TabbedContent).active
 

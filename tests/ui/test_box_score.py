@@ -25,11 +25,6 @@ WEEK = dt.date(2026, 11, 23)
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def small_ward(tmp_path: Path) -> dict[str, Any]:
     """Three measures and no values yet: a ratio (falls per 1,000 bed days), a percentage and
     a cost."""

@@ -27,11 +27,6 @@ pytestmark = pytest.mark.anyio
 NHS_TITLE = "Bed 4 943 476 5919"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # -- helpers ---------------------------------------------------------------------------------
 
 

@@ -76,6 +76,9 @@ def load_box_score(db: Reader, today: dt.date, weeks: int) -> BoxScoreData:
 
 
 class BoxScorePane(BoardPane):
+    _data: BoxScoreData | None = None
+    _layout: tuple[object, ...] | None = None  # weeks, measures and row height on show
+
     BINDINGS = [Binding("e", "enter_values", "Enter week's values")]
 
     def compose(self) -> ComposeResult:
@@ -133,7 +136,7 @@ class BoxScorePane(BoardPane):
         stays); rebuild the table only when the weeks, measures or row height change."""
         table = self.table
         layout = self._layout_key(score, weeks)
-        if layout == getattr(self, "_layout", None):
+        if layout == self._layout:
             for row in score.rows:
                 for key, cell in zip(
                     self._column_keys(weeks), self._cells(row, weeks), strict=True
@@ -210,10 +213,11 @@ class BoxScorePane(BoardPane):
         widget.add_class("missing")
 
     def on_resize(self, event: events.Resize) -> None:
-        data = getattr(self, "_data", None)
-        if data is not None and self._layout_key(
-            data.score, self.weeks_that_fit(data.score)
-        ) != getattr(self, "_layout", None):
+        data = self._data
+        if (
+            data is not None
+            and self._layout_key(data.score, self.weeks_that_fit(data.score)) != self._layout
+        ):
             with self.app.batch_update():
                 self._fill_table(data.score, self.weeks_that_fit(data.score))
 

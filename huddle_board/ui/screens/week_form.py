@@ -5,6 +5,7 @@ anything is saved, and an empty field means 'not known yet', never zero."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,7 @@ def parse_number(text: str, what: str) -> float | None:
         number = float(cleaned)
     except ValueError:
         raise InvalidInput(what, f"{what}: '{text.strip()}' is not a number.") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         raise InvalidInput(what, f"{what}: '{text.strip()}' is not a number.")
     return number
 
