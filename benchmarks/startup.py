@@ -1,6 +1,10 @@
 """Child process for the start-up benchmark: opens either the board on a given store or a bare
 Textual app, headless, and prints one line when the first complete frame is drawn:
-`ready <peak RSS in KiB>`. The parent times it from spawn to that line."""
+`ready <peak RSS in KiB>`. The parent times it from spawn to that line.
+
+Each is started the way it starts for real: the board through `cli.prepare_board` (which
+imports Textual itself, as `huddle-board` does), the bare app by importing Textual and running.
+So nothing is imported at the top of this module but the standard library."""
 
 from __future__ import annotations
 
@@ -9,11 +13,11 @@ import datetime as dt
 import resource
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual.app import App, ComposeResult
-from textual.pilot import Pilot
-from textual.widgets import Footer, Static
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.pilot import Pilot
 
 
 def peak_rss_kib() -> int:
@@ -30,15 +34,6 @@ def _report_and_exit(app: App[None]) -> None:
     app.exit()
 
 
-class BareApp(App[None]):
-    """The baseline: a Textual app with a header line, some text and a footer."""
-
-    def compose(self) -> ComposeResult:
-        yield Static("bare")
-        yield Static("\n".join(f"row {n}" for n in range(20)))
-        yield Footer()
-
-
 async def _when_drawn(pilot: Pilot[Any]) -> None:
     """Auto-pilot for both apps: once the app is ready (and, for the board, the box score has
     its data), report after the next refresh, i.e. the first complete frame."""
@@ -50,6 +45,8 @@ async def _when_drawn(pilot: Pilot[Any]) -> None:
 
 
 def run_bare() -> None:
+    from benchmarks.bare import BareApp
+
     BareApp().run(headless=True, size=(160, 45), auto_pilot=_when_drawn)
 
 

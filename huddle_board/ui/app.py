@@ -6,6 +6,7 @@ The app reads no files and no environment: `make_app` gets everything it needs.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import time
 from collections.abc import Callable
@@ -117,6 +118,18 @@ class HuddleBoardApp(App[None]):
                         yield BoxScorePane(id=f"{pane_id}-pane", initial=self.first_screen)
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._first_frame_drawn)
+
+    @staticmethod
+    def _first_frame_drawn() -> None:
+        """Start-up (`cli.prepare_board`) turns off the cyclic garbage collector; turn it
+        back on, and freeze what start-up made (it lives as long as the board) so that the
+        collector never walks it again."""
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
+
     @staticmethod
     def _banner_text(problem: str) -> str:
         if not problem:
@@ -135,9 +148,7 @@ class HuddleBoardApp(App[None]):
             return  # a stale event: the user has moved on already
         found = event.pane.query(BoardPane)
         if found:
-            pane = found.first()
-            pane.reload()
-            pane.focus_main()
+            found.first().visited()
             return
         # Let go of the focus now: a focused widget left in the hidden pane would pull the tab
         # bar back to it; the new pane takes the focus once it is mounted.

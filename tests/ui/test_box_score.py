@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.text import Text
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from huddle_board.clock import FixedClock
 from huddle_board.db import commands, connect, open_store, queries
 from huddle_board.ui.app import HuddleBoardApp
+from huddle_board.ui.screens.box_score import BoxScorePane
 from huddle_board.ui.screens.week_form import WeekValuesForm
+from huddle_board.ui.widgets.score_grid import ScoreGrid
 from tests.ui.conftest import KIOSK, NOW, SMALL, BoardFactory, settle
 
 pytestmark = pytest.mark.anyio
@@ -61,12 +62,12 @@ def small_ward(tmp_path: Path) -> dict[str, Any]:
     return {"path": path, "ids": ids}
 
 
-def table(app: HuddleBoardApp) -> DataTable[Text]:
-    return app.query_one("#box-score-table", DataTable)
+def table(app: HuddleBoardApp) -> ScoreGrid:
+    return app.query_one("#box-score-table", ScoreGrid)
 
 
 def cell(app: HuddleBoardApp, row_key: str, column: int) -> str:
-    return table(app).get_row(row_key)[column].plain
+    return table(app).cells(row_key)[column].plain
 
 
 def values_in_store(path: Path, week: dt.date = WEEK) -> dict[str, Any]:
@@ -100,11 +101,11 @@ async def test_three_bands_and_eight_weeks_on_the_kiosk(
     app = board(demo_path)
     async with app.run_test(size=KIOSK) as pilot:
         await settle(pilot)
-        keys = [str(row.key.value) for row in table(app).ordered_rows]
+        keys = table(app).row_keys
         bands = [key for key in keys if key.startswith("band-")]
         assert bands == ["band-performance", "band-capacity", "band-cost"]
         assert [cell(app, band, 0) for band in bands] == ["PERFORMANCE", "CAPACITY", "COST"]
-        titles = [str(column.label) for column in table(app).ordered_columns]
+        titles = [column.label.plain for column in table(app).columns]
         assert titles[0] == "Measure" and titles[-3:] == ["Target", "This week", "Trend"]
         assert len(titles) - 4 == 8  # eight week columns
         assert titles[1] == "05 Oct" and titles[8] == "▶ 23 Nov"
@@ -114,7 +115,7 @@ async def test_fewer_weeks_on_a_small_screen(demo_path: Path, board: BoardFactor
     app = board(demo_path)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        titles = [str(column.label) for column in table(app).ordered_columns]
+        titles = [column.label.plain for column in table(app).columns]
         weeks = titles[1:-3]
         assert 1 < len(weeks) < 8
         assert weeks[-1] == "▶ 23 Nov"
@@ -131,7 +132,7 @@ async def test_missing_values_are_a_dash_and_named_with_their_owners(
     app = board(demo_path)
     async with app.run_test(size=KIOSK) as pilot:
         await settle(pilot)
-        latest = len(table(app).ordered_columns) - 4
+        latest = len(table(app).columns) - 4
         for measure in missing:
             assert cell(app, measure.id, latest) == "–"
         line = str(app.query_one("#box-score-missing", Static).render())
@@ -147,11 +148,90 @@ async def test_a_ward_with_no_values_shows_dashes_never_zero(
     async with app.run_test(size=KIOSK) as pilot:
         await settle(pilot)
         for measure_id in small_ward["ids"].values():
-            cells = [text.plain for text in table(app).get_row(measure_id)[1:9]]
+            cells = [text.plain for text in table(app).cells(measure_id)[1:9]]
             assert cells == ["–"] * 8
         line = str(app.query_one("#box-score-missing", Static).render())
         assert "Falls per 1,000 bed days (SC)" in line
         assert "Cost per patient per week (no owner)" in line
+
+
+async def test_the_cursor_moves_over_measures_never_bands(
+    demo_path: Path, board: BoardFactory
+) -> None:
+    app = board(demo_path)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        grid = table(app)
+        assert app.focused is grid
+        measures = [row.key for row in grid.rows if not row.band]
+        assert grid.cursor_key == measures[0]
+        await pilot.press("up")
+        assert grid.cursor_key == measures[0]
+        seen = []
+        for _ in measures:
+            seen.append(grid.cursor_key)
+            await pilot.press("down")
+        assert seen == measures  # each measure once, in order, the band rows skipped
+        assert grid.cursor_key == measures[-1]
+        await pilot.press("home")
+        assert grid.cursor_key == measures[0]
+
+
+async def test_a_click_selects_the_measure_and_a_reload_keeps_it(
+    demo_path: Path, board: BoardFactory
+) -> None:
+    app = board(demo_path)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        grid = table(app)
+        capacity = grid.row_keys.index("band-capacity")
+        target = grid.rows[capacity + 1]
+        line = 1 + sum(row.height for row in grid.rows[: capacity + 1])  # under the header
+        await pilot.click("#box-score-table", offset=(5, line))
+        assert grid.cursor_key == target.key
+        await pilot.click("#box-score-table", offset=(5, line - 1))  # the band title
+        assert grid.cursor_key == target.key
+        pane = app.query_one(BoxScorePane)
+        pane.show(pane._last_data)  # the same figures drawn again, as after a save
+        await settle(pilot)
+        assert grid.cursor_key == target.key
+
+
+async def test_the_cursor_stays_in_view_on_a_small_screen(
+    demo_path: Path, board: BoardFactory
+) -> None:
+    app = board(demo_path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        grid = table(app)
+        assert grid.virtual_size.height > grid.size.height  # it has to scroll
+        await pilot.press("end")
+        await settle(pilot)
+        assert grid.scroll_y > 0
+        last = grid.rows[-1]
+        shown = [grid.render_line(y).text for y in range(grid.size.height)]
+        assert shown[0].lstrip().startswith("Measure")  # the header stays on top
+        assert any(last.cells[0].plain in line for line in shown)
+
+
+async def test_measure_names_are_shown_literally(tmp_path: Path, board: BoardFactory) -> None:
+    path = tmp_path / "names.db"
+    db, _ = open_store(path)
+    clock = FixedClock(NOW)
+    commands.set_ward(db, WARD, "Test ward 7A", clock)
+    author = commands.Author(WARD, "JM", clock)
+    name = "[bold]Falls[/ \x1b[2J"
+    measure_id = commands.add_measure(
+        db, author, commands.MeasureSpec(name, "performance", "n", 0, "decrease", 2)
+    )
+    db.close()
+    app = board(path)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        shown = table(app).cells(measure_id)[0].plain
+        assert shown.startswith("[bold]Falls[/ ") and "\x1b" not in shown
+        lines = [table(app).render_line(y).text for y in range(6)]
+        assert any("[bold]Falls[/" in line for line in lines)
 
 
 # -- the week values form --------------------------------------------------------------------

@@ -13,7 +13,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, Static
 
 if TYPE_CHECKING:
     from huddle_board.db import Reader
@@ -30,6 +30,7 @@ from huddle_board.model import (
 )
 from huddle_board.privacy import printable
 from huddle_board.ui.widgets.pane import BoardPane
+from huddle_board.ui.widgets.score_grid import GridColumn, GridRow, ScoreGrid
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_POINTS = 12
@@ -83,14 +84,14 @@ class BoxScorePane(BoardPane):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="box-score-title", markup=False)
-        yield DataTable(id="box-score-table", cursor_type="row", zebra_stripes=False)
+        yield ScoreGrid(id="box-score-table")
         yield Static("", id="box-score-missing", markup=False)
         with Horizontal(classes="pane-buttons"):
             yield Button("Enter week's values (e)", id="enter-values", variant="primary")
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#box-score-table", DataTable)
+    def table(self) -> ScoreGrid:
+        return self.query_one("#box-score-table", ScoreGrid)
 
     @property
     def is_drawn(self) -> bool:
@@ -117,8 +118,6 @@ class BoxScorePane(BoardPane):
         title = f"Box score — week of {latest:%d %B %Y} ({iso_week_label(latest)})"
         self.query_one("#box-score-title", Static).update(title)
         self._show_missing(score)
-        if not self.size.width:
-            return  # not laid out yet: the first resize fills the table, once, at its size
         with self.app.batch_update():
             self._fill_table(score, weeks)
 
@@ -132,49 +131,35 @@ class BoxScorePane(BoardPane):
         return 2 if 2 * len(score.rows) + len(BANDS) <= room else 1
 
     def _fill_table(self, score: BoxScore, weeks: tuple[dt.date, ...]) -> None:
-        """Update the cells in place when the layout is unchanged (no flicker, the cursor
-        stays); rebuild the table only when the weeks, measures or row height change."""
-        table = self.table
-        layout = self._layout_key(score, weeks)
-        if layout == self._layout:
-            for row in score.rows:
-                for key, cell in zip(
-                    self._column_keys(weeks), self._cells(row, weeks), strict=True
-                ):
-                    table.update_cell(row.measure.id, key, cell)
-            return
-        self._layout = layout
-        cursor = table.cursor_row
-        table.clear(columns=True)
-        self._add_columns(weeks)
+        """Draw the figures; the cursor stays on its measure."""
+        self._layout = self._layout_key(score, weeks)
         height = self._row_height(score)
+        rows: list[GridRow] = []
         for band in BANDS:
-            rows = [row for row in score.rows if row.measure.band == band]
-            if not rows:
+            in_band = [row for row in score.rows if row.measure.band == band]
+            if not in_band:
                 continue
             title = Text(BAND_TITLES[band].upper(), style="bold reverse")
-            table.add_row(title, key=f"band-{band}")
-            for row in rows:
-                table.add_row(*self._cells(row, weeks), key=row.measure.id, height=height)
-        if table.row_count:
-            table.move_cursor(row=max(1, min(cursor, table.row_count - 1)))  # 0 is a band
+            rows.append(GridRow(f"band-{band}", (title,), band=True))
+            rows.extend(
+                GridRow(row.measure.id, tuple(self._cells(row, weeks)), height) for row in in_band
+            )
+        self.table.set_table(self._columns(weeks), rows)
 
     @staticmethod
-    def _column_keys(weeks: tuple[dt.date, ...]) -> list[str]:
-        return ["name", *(week.isoformat() for week in weeks), "target", "status", "trend"]
-
-    def _add_columns(self, weeks: tuple[dt.date, ...]) -> None:
-        table = self.table
-        keys = iter(self._column_keys(weeks))
-        table.add_column(Text("Measure"), width=NAME_WIDTH, key=next(keys))
+    def _columns(weeks: tuple[dt.date, ...]) -> list[GridColumn]:
+        columns = [GridColumn("name", Text("Measure"), NAME_WIDTH)]
         for week in weeks[:-1]:
             label = Text(week_label(week), justify="right")
-            table.add_column(label, width=WEEK_WIDTH, key=next(keys))
+            columns.append(GridColumn(week.isoformat(), label, WEEK_WIDTH))
         latest = Text(f"▶ {week_label(weeks[-1])}", style="bold", justify="right")
-        table.add_column(latest, width=12, key=next(keys))
-        table.add_column(Text("Target", justify="right"), width=10, key=next(keys))
-        table.add_column(Text("This week"), width=11, key=next(keys))
-        table.add_column(Text("Trend"), width=SPARK_POINTS, key=next(keys))
+        columns += [
+            GridColumn(weeks[-1].isoformat(), latest, 12),
+            GridColumn("target", Text("Target", justify="right"), 10),
+            GridColumn("status", Text("This week"), 11),
+            GridColumn("trend", Text("Trend"), SPARK_POINTS),
+        ]
+        return columns
 
     def _cells(self, row: MeasureRow, weeks: tuple[dt.date, ...]) -> list[Text]:
         measure = row.measure

@@ -41,16 +41,32 @@ class BoardPane(ReportsWorkerFailures, Vertical):
 
     def on_mount(self) -> None:
         if self._initial is not None:
+            # Start-up: data and focus are in place before the first frame is drawn, so the
+            # first frame is the complete one (a later focus would draw the table again).
             self.loaded_once = True
             self._last_data = self._initial
             self.show(self._initial)
             self._initial = None
-        else:
-            self.reload()
+            self._fresh = True
+            self.focus_main()
+            return
+        self.reload()
         self.call_after_refresh(self._focus_if_active)
+
+    _fresh = False  # shown from the data read at start-up, not yet visited again
 
     def reload(self) -> None:
         self._load()
+
+    def visited(self) -> None:
+        """The pane's tab was chosen: read its data again (not on the start-up visit, whose
+        data was read a moment ago) and give it the focus."""
+        if self._fresh:
+            self._fresh = False
+        else:
+            self.reload()
+        if not self.has_focus_within:
+            self.focus_main()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def _load(self) -> None:
