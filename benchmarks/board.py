@@ -27,7 +27,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from huddle_board.clock import FixedClock
 from huddle_board.config import Settings
-from huddle_board.db import open_store, queries
+from huddle_board.db import open_store
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)
 PANE_IDS = ("box-score", "ideas", "huddle", "actions")
@@ -157,13 +157,10 @@ async def median_switch_ms(app: App[None], rounds: int) -> float:
 
 
 def switch_figure(path: Path, rounds: int) -> Figure:
-    from huddle_board.ui.app import make_app
+    """The board built as `huddle-board` builds it (`cli.prepare_board`)."""
+    from huddle_board.cli import prepare_board
 
-    db, health = open_store(path)
-    ward = queries.ward(db)
-    db.close()
-    assert ward is not None
-    board = make_app(Settings(db_path=path), path, health, ward, FixedClock(NOW))
+    board = prepare_board(Settings(db_path=path), FixedClock(NOW))
     board_ms = asyncio.run(median_switch_ms(board, rounds))
     bare_ms = asyncio.run(median_switch_ms(BareTabs(), rounds))
     return Figure("median screen switch", board_ms, bare_ms, "ms", "< 50 ms", board_ms < 50)

@@ -14,12 +14,13 @@ import gc
 import sqlite3
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from huddle_board.clock import Clock, SystemClock
 from huddle_board.config import Settings, SettingsError, load_settings
-from huddle_board.db import open_for_reading, open_store, queries
+from huddle_board.db import check_store, open_for_reading, open_store, queries
 from huddle_board.db.commands import InvalidInput, set_ward
 from huddle_board.model import Ward
 
@@ -74,8 +75,8 @@ def prepare_board(settings: Settings, clock: Clock) -> HuddleBoardApp:
     the one way the board starts, for the command line and the start-up benchmark alike."""
     # Start-up creates some hundred thousand objects (Textual's modules, styles, widgets) that
     # live as long as the board: the cyclic garbage collector would walk them several times
-    # before the first frame, a third of the start-up time. The app turns it back on, with
-    # these objects frozen out of its way, once its first frame is drawn.
+    # before the first frame, a third of the start-up time. The app (`manage_gc`) turns it
+    # back on, with these objects frozen out of its way, once its first frame is drawn.
     gc.disable()
     try:
         return _prepare_board(settings, clock)
@@ -85,16 +86,25 @@ def prepare_board(settings: Settings, clock: Clock) -> HuddleBoardApp:
 
 
 def _prepare_board(settings: Settings, clock: Clock) -> HuddleBoardApp:
-    from huddle_board.ui.app import make_app  # Textual only when the board opens
-    from huddle_board.ui.screens.box_score import load_box_score
-
     if not settings.db_path.exists():
         raise BoardNotReady(
             f"{settings.db_path} does not exist. Set up a ward first:\n"
             f'  huddle-board init --db {settings.db_path} --ward CODE --name "Ward name"\n'
             f"or try the demo: huddle-board demo --db demo.db"
         )
-    db, health = open_for_reading(settings.db_path)
+    # The file's quick_check reads all of it; SQLite lets go of the GIL meanwhile, so it runs
+    # in a thread of its own (its own connection, opened and closed there) while Textual is
+    # imported.
+    checking = ThreadPoolExecutor(1, thread_name_prefix="quick-check")
+    try:
+        checked = checking.submit(check_store, settings.db_path)
+        from huddle_board.ui.app import make_app  # Textual only when the board opens
+        from huddle_board.ui.screens.box_score import load_box_score
+
+        health = checked.result()
+    finally:
+        checking.shutdown()
+    db, health = open_for_reading(settings.db_path, health)
     first_screen = first_counts = None
     try:
         ward = queries.ward(db)
@@ -117,6 +127,7 @@ def _prepare_board(settings: Settings, clock: Clock) -> HuddleBoardApp:
         clock,
         first_screen=first_screen,
         first_counts=first_counts,
+        manage_gc=True,
     )
 
 

@@ -179,9 +179,12 @@ def open_store(path: Path | str) -> tuple[Database, StoreHealth]:
     return db, health
 
 
-def open_for_reading(path: Path | str) -> tuple[sqlite3.Connection, StoreHealth]:
-    """Like `open_store`, but a plain connection for reads: what the board's start-up uses."""
-    health = check_store(path)
+def open_for_reading(
+    path: Path | str, health: StoreHealth | None = None
+) -> tuple[sqlite3.Connection, StoreHealth]:
+    """Like `open_store`, but a plain connection for reads: what the board's start-up uses.
+    `health` is the file's `check_store` result when the caller has already run it."""
+    health = check_store(path) if health is None else health
     if not health.ok:
         return connect_raw(path, read_only=True), health
     conn = connect_raw(path)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     from huddle_board.db.connection import Reader
 
+from huddle_board.db.migrations import SYNCED_TABLES
 from huddle_board.model import (
     Action,
     BoxScore,
@@ -36,6 +37,19 @@ def _rows(db: Reader, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str
 
 def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
+
+
+def table_versions(db: Reader, tables: Sequence[str]) -> tuple[tuple[int, int], ...]:
+    """Rows and the sum of their revs, per synced table: every write adds a row or raises a
+    rev (tombstones included), so this changes with any write to `tables`, and costs one scan
+    in SQLite, not the building of every row's model object."""
+    unknown = set(tables) - set(SYNCED_TABLES.values())
+    if unknown:
+        raise ValueError(f"not a synced table: {sorted(unknown)}")
+    sql = " UNION ALL ".join(
+        f"SELECT COUNT(*), COALESCE(SUM(rev), 0) FROM {table}" for table in tables
+    )
+    return tuple((int(rows), int(revs)) for rows, revs in db.execute(sql).fetchall())
 
 
 def ward(db: Reader) -> Ward | None:

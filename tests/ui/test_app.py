@@ -4,15 +4,18 @@ on)."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 
 import pytest
+from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent
 
+from huddle_board.cli import prepare_board
 from huddle_board.clock import FixedClock
 from huddle_board.config import Settings
-from huddle_board.db import StoreHealth, check_store, connect, queries
+from huddle_board.db import StoreHealth, check_store, commands, connect, queries
 from huddle_board.model import Ward
 from huddle_board.ui.app import HuddleBoardApp, make_app
 from huddle_board.ui.screens.actions import ActionsPane
@@ -77,6 +80,70 @@ async def test_clicking_a_tab_switches_panes(demo_path: Path, board: BoardFactor
             await settle(pilot)
             assert active(app) == pane_id
             assert app.query_one(f"#{pane_id}-pane", BoardPane).loaded_once
+
+
+def live_widgets() -> int:
+    gc.collect()
+    return sum(isinstance(thing, Widget) for thing in gc.get_objects())
+
+
+async def test_switching_screens_leaks_no_widgets(demo_path: Path, board: BoardFactory) -> None:
+    """Textual's Footer kept every key it ever showed (BoardFooter lets them go): on a kiosk
+    switching screens all day that grew without end."""
+    app = board(demo_path)
+    async with app.run_test(size=KIOSK) as pilot:
+
+        async def round_of_screens() -> None:
+            for key in "23412341":
+                await pilot.press(key)
+                await settle(pilot)
+
+        await settle(pilot)
+        await round_of_screens()  # every screen built once
+        before = live_widgets()
+        await round_of_screens()
+        await round_of_screens()
+        assert live_widgets() == before
+
+
+async def test_another_writer_s_change_shows_on_the_next_visit(
+    demo_path: Path, board: BoardFactory
+) -> None:
+    """A second board on the same file (the browser kiosk) or a restore writes behind this
+    one's back: a screen reads again when it is shown, so the change appears."""
+    app = board(demo_path)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        ideas = app.query_one("#ideas-pane", BoardPane)
+        other = connect(demo_path)
+        author = commands.Author("DEMO-7A", "KT", FixedClock(NOW))
+        idea_id = commands.add_idea(other, author, commands.IdeaDraft(title="Written elsewhere"))
+        other.close()
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert idea_id in getattr(ideas, "ideas")  # noqa: B009 (the pane's current ideas)
+
+
+async def test_the_board_as_the_cli_starts_it_turns_the_collector_back_on(
+    demo_path: Path,
+) -> None:
+    """`prepare_board` starts with the cyclic GC off; the first frame turns it back on with
+    start-up's objects frozen out of its way."""
+    gc.unfreeze()
+    app = prepare_board(Settings(db_path=demo_path), FixedClock(NOW))
+    try:
+        assert not gc.isenabled()
+        async with app.run_test(size=KIOSK) as pilot:
+            await settle(pilot)
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 async def test_header_shows_ward_date_time_and_week(demo_path: Path, board: BoardFactory) -> None:

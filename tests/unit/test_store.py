@@ -327,6 +327,33 @@ def test_rev_bumps_by_one_on_each_idea_edit(store: Database, author: Author) -> 
     assert count(store, "outbox") == 1
 
 
+def test_table_versions_change_with_every_write_and_only_then(
+    store: Database, author: Author
+) -> None:
+    """What a board screen checks before it reads its data again."""
+    tables = ("ideas", "pdsa_cycles")
+
+    def version() -> tuple[tuple[int, int], ...]:
+        return queries.table_versions(store.conn, tables)
+
+    seen = [version()]
+    idea_id = commands.add_idea(store, author, IdeaDraft(title="Draft"))
+    seen.append(version())
+    assert version() == seen[-1]  # reading changes nothing
+    commands.edit_idea(store, author, idea_id, IdeaDraft(title="Second"))
+    seen.append(version())
+    commands.set_idea_status(store, author, idea_id, "parked")
+    seen.append(version())
+    commands.set_idea_status(store, author, idea_id, "parked")  # no change, no write
+    assert version() == seen[-1]
+    commands.delete(store, author, "idea", idea_id)
+    seen.append(version())
+    assert len(set(seen)) == len(seen)
+    assert queries.table_versions(store.conn, ("measures",)) == ((0, 0),)
+    with pytest.raises(ValueError, match="not a synced table"):
+        queries.table_versions(store.conn, ("ideas; DROP TABLE ideas",))
+
+
 def test_week_value_rev_bumps_only_when_the_value_changes(store: Database, author: Author) -> None:
     measure_id = commands.add_measure(store, author, plain_measure())
     assert commands.record_week_values(store, author, TODAY, [WeekEntry(measure_id, value=3)]) == 1

@@ -168,6 +168,8 @@ class EscalateForm(FormScreen[int]):
 class ActionsPane(BoardPane):
     """Open actions, overdue first; done (d), dropped (x), escalate (s), undo (u)."""
 
+    TABLES = ("actions", "huddles", "ideas")  # huddles and ideas name the actions' sources
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "mark('done')", "Done"),
         Binding("x", "mark('dropped')", "Dropped"),

@@ -77,6 +77,7 @@ def load_box_score(db: Reader, today: dt.date, weeks: int) -> BoxScoreData:
 
 
 class BoxScorePane(BoardPane):
+    TABLES = ("measures", "week_values")
     _data: BoxScoreData | None = None
     _layout: tuple[object, ...] | None = None  # weeks, measures and row height on show
 

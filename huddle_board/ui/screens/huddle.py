@@ -189,6 +189,7 @@ class AttendanceRow(Horizontal, can_focus=True):
 
 
 class HuddlePane(BoardPane):
+    TABLES = ("huddles", "actions", "ideas")  # ideas name the open actions' sources
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "start('daily')", "Start daily huddle"),
         Binding("w", "start('weekly')", "Start weekly huddle"),
@@ -293,6 +294,9 @@ class HuddlePane(BoardPane):
             self.query_one("#start-daily").focus()
 
     # -- data ---------------------------------------------------------------------------------
+
+    def version_key(self) -> tuple[object, ...]:
+        return (*super().version_key(), self._running_id)
 
     def fetch(self, db: Reader) -> HuddleData:
         running_id = self._running_id

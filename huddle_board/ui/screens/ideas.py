@@ -204,6 +204,7 @@ class IdeaColumn(Vertical):
 
 
 class IdeasPane(BoardPane):
+    TABLES = ("ideas", "pdsa_cycles", "measures")
     BINDINGS = [
         Binding("a", "add_idea", "Add idea"),
         Binding("e", "edit_idea", "Edit"),

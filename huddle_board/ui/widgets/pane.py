@@ -3,13 +3,14 @@ shows them when they arrive, so the event loop never waits on SQLite."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import work
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import TabbedContent
 
+from huddle_board.db import queries
 from huddle_board.ui.widgets.failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -68,19 +69,37 @@ class BoardPane(ReportsWorkerFailures, Vertical):
         if not self.has_focus_within:
             self.focus_main()
 
+    # The synced tables `fetch` reads: when none of them has changed since the last fetch
+    # (and neither has `version_key`), a reload stops after one cheap query.
+    TABLES: ClassVar[tuple[str, ...]] = ()
+    _version: object = None
+
+    def version_key(self) -> tuple[object, ...]:
+        """What else `fetch` depends on (today's date; a pane adds its own state)."""
+        return (self.board.clock.today(),)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def _load(self) -> None:
         with self.board.store.session() as db:
+            version = None
+            if self.TABLES:  # read before the data: a write in between costs a fetch, no more
+                version = (self.version_key(), queries.table_versions(db, self.TABLES))
+                if version == self._version and self.loaded_once:
+                    return
             data = self.fetch(db)
+        self._version = version
         if data != self._last_data:  # unchanged data is not drawn again
             self.post_message(self.Loaded(self, data))
 
     def on_board_pane_loaded(self, message: Loaded) -> None:
         if message.pane is self:
             message.stop()
+            first = not self.loaded_once
             self.loaded_once = True
             self._last_data = message.data
             self.show(message.data)
+            if first:  # the screen is built: what it is made of lives as long as the board
+                self.call_after_refresh(self.board.freeze_long_lived)
 
     @property
     def is_active(self) -> bool:
