@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.text import Text
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from huddle_board.clock import FixedClock
 from huddle_board.db import commands, connect, open_store
 from huddle_board.ui.app import HuddleBoardApp
 from huddle_board.ui.screens.actions import ActionsPane, EscalateForm
 from huddle_board.ui.widgets.forms import InitialsScreen
+from huddle_board.ui.widgets.grid import BoardGrid
 from tests.ui.conftest import KIOSK, NOW, SMALL, BoardFactory, settle
 
 pytestmark = pytest.mark.anyio
@@ -76,12 +76,12 @@ def pane(app: HuddleBoardApp) -> ActionsPane:
     return app.query_one(ActionsPane)
 
 
-def table(app: HuddleBoardApp) -> DataTable[Text]:
-    return app.query_one("#actions-table", DataTable)
+def table(app: HuddleBoardApp) -> BoardGrid:
+    return app.query_one("#actions-table", BoardGrid)
 
 
 def row_keys(app: HuddleBoardApp) -> list[str]:
-    return [str(row.key.value) for row in table(app).ordered_rows]
+    return table(app).row_keys
 
 
 def screen_text(app: HuddleBoardApp) -> str:
@@ -123,7 +123,7 @@ async def give_initials(pilot: Pilot[None], initials: str = "kp") -> None:
 
 
 async def go_to(pilot: Pilot[None], action_id: str) -> None:
-    table(pilot.app).move_cursor(row=table(pilot.app).get_row_index(action_id))  # type: ignore[arg-type]
+    table(pilot.app).move_to_key(action_id)
     await settle(pilot)
 
 
@@ -151,7 +151,7 @@ async def test_user_text_is_shown_literally(ward_path: dict[str, Any], board: Bo
     async with app.run_test(size=KIOSK) as pilot:
         await open_actions(pilot)
         await go_to(pilot, ward_path["ids"]["markup"])
-        cell = table(app).get_row(ward_path["ids"]["markup"])[2]
+        cell = table(app).cells(ward_path["ids"]["markup"])[2]
         assert cell.plain == "[bold]x[/ and ␛[2J after"
         assert not cell.spans
         text = screen_text(app)
@@ -276,7 +276,7 @@ async def test_escalate_with_a_reason(ward_path: dict[str, Any], board: BoardFac
         )
         assert row["outbox_rev"] == 2
         assert pane(app).highlighted_id() == ids["soon"]  # the cursor stays on it
-        cell = table(app).get_row(ids["soon"])[5]
+        cell = table(app).cells(ids["soon"])[5]
         assert cell.plain == "▲ escalated: No [red]porter[/] cover"
         assert "▲ Escalated to the service manager: No [red]porter[/] cover" in screen_text(app)
         assert "1 escalated" in str(app.query_one("#actions-summary", Static).render())

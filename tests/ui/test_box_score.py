@@ -16,7 +16,7 @@ from huddle_board.db import commands, connect, open_store, queries
 from huddle_board.ui.app import HuddleBoardApp
 from huddle_board.ui.screens.box_score import BoxScorePane
 from huddle_board.ui.screens.week_form import WeekValuesForm
-from huddle_board.ui.widgets.score_grid import ScoreGrid
+from huddle_board.ui.widgets.grid import BoardGrid
 from tests.ui.conftest import KIOSK, NOW, SMALL, BoardFactory, settle
 
 pytestmark = pytest.mark.anyio
@@ -62,8 +62,8 @@ def small_ward(tmp_path: Path) -> dict[str, Any]:
     return {"path": path, "ids": ids}
 
 
-def table(app: HuddleBoardApp) -> ScoreGrid:
-    return app.query_one("#box-score-table", ScoreGrid)
+def table(app: HuddleBoardApp) -> BoardGrid:
+    return app.query_one("#box-score-table", BoardGrid)
 
 
 def cell(app: HuddleBoardApp, row_key: str, column: int) -> str:

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -25,6 +25,7 @@ from huddle_board.db import commands, queries
 from huddle_board.model import Action, ActionStatus
 from huddle_board.privacy import printable
 from huddle_board.ui.widgets.forms import FormScreen, Save
+from huddle_board.ui.widgets.grid import BoardGrid, GridColumn, GridRow
 from huddle_board.ui.widgets.pane import BoardPane
 
 STATUS_WIDTH = 11
@@ -190,13 +191,12 @@ class ActionsPane(BoardPane):
         self._data: ActionsData | None = None
         self._shown: dict[str, Action] = {}
         self._widths: dict[str, int] = {}
-        self._today: dt.date | None = None
         self._wanted: str | None = None
         self.last_closed: Action | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="actions-summary", markup=False)
-        yield DataTable(id="actions-table", cursor_type="row", zebra_stripes=True)
+        yield BoardGrid(id="actions-table", zebra=True)
         yield Static("", id="actions-detail", markup=False)
         with Horizontal(classes="pane-buttons"):
             yield Button("Done (d)", id="action-done", variant="success")
@@ -205,8 +205,8 @@ class ActionsPane(BoardPane):
             yield Button("Undo (u)", id="action-undo")
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#actions-table", DataTable)
+    def table(self) -> BoardGrid:
+        return self.query_one("#actions-table", BoardGrid)
 
     # -- loading and showing ---------------------------------------------------------------
 
@@ -218,12 +218,8 @@ class ActionsPane(BoardPane):
     def show(self, data: ActionsData) -> None:
         self._data = data
         self._show_summary(data)
-        widths = column_widths(self.size.width or self.app.size.width)
         with self.app.batch_update():
-            if widths == self._widths and data.today == self._today and self._only_removals(data):
-                self._update_rows(data)
-            else:
-                self._fill_table(data, widths)
+            self._fill_table(data, column_widths(self.size.width or self.app.size.width))
         self._show_detail()
 
     def _show_summary(self, data: ActionsData) -> None:
@@ -237,56 +233,33 @@ class ActionsPane(BoardPane):
         summary.update(text)
         summary.set_class(data.overdue_count > 0, "overdue")
 
-    def _only_removals(self, data: ActionsData) -> bool:
-        """Whether the new list is the shown one with some actions gone, in the same order."""
-        keys = [action.id for action in data.actions]
-        wanted = set(keys)
-        return [key for key in self._shown if key in wanted] == keys
-
-    def _update_rows(self, data: ActionsData) -> None:
-        """Change only what changed, by key: the cursor stays where it was."""
-        table = self.table
-        fresh = {action.id: action for action in data.actions}
-        for key in [key for key in self._shown if key not in fresh]:
-            table.remove_row(key)
-        wide = self._widths["escalated"] > 3
-        for key, action in fresh.items():
-            if self._shown[key] != action:
-                cells = row_cells(action, data.today, wide)
-                for column, cell in zip(COLUMNS, cells, strict=True):
-                    table.update_cell(key, column, cell)
-        self._shown = fresh
-        if self._wanted in fresh:
-            table.move_cursor(row=table.get_row_index(self._wanted))
-        elif table.row_count:
-            table.move_cursor(row=min(table.cursor_row, table.row_count - 1))
-        self._wanted = None
-
     def _fill_table(self, data: ActionsData, widths: dict[str, int]) -> None:
-        table = self.table
-        keep = self._wanted or self.highlighted_id()
-        index = table.cursor_row
-        table.clear(columns=True)
+        """Draw the actions; the cursor stays on its action (or, that action closed, in its
+        place), or goes to the one just brought back by undo."""
         titles = ("Status", "Due", "Action", "Owner", "Source", "Escalated")
-        for key, title in zip(COLUMNS, titles, strict=True):
-            label = "▲" if key == "escalated" and widths[key] < len(title) else title
-            table.add_column(Text(label), width=widths[key], key=key)
+        columns = [
+            GridColumn(
+                key,
+                Text("▲" if key == "escalated" and widths[key] < len(title) else title),
+                widths[key],
+            )
+            for key, title in zip(COLUMNS, titles, strict=True)
+        ]
         wide = widths["escalated"] > 3
-        for action in data.actions:
-            table.add_row(*row_cells(action, data.today, wide), key=action.id)
+        rows = [
+            GridRow(action.id, tuple(row_cells(action, data.today, wide)))
+            for action in data.actions
+        ]
+        self.table.set_table(columns, rows, cursor=self._wanted)
         self._shown = {action.id: action for action in data.actions}
-        self._widths, self._today, self._wanted = widths, data.today, None
-        if keep in self._shown:
-            index = table.get_row_index(keep)
-        if table.row_count:
-            table.move_cursor(row=max(0, min(index, table.row_count - 1)))
+        self._widths, self._wanted = widths, None
 
     def _show_detail(self) -> None:
         action = self.highlighted()
         detail = self.query_one("#actions-detail", Static)
         detail.update(detail_text(action) if action is not None else "")
 
-    @on(DataTable.RowHighlighted, "#actions-table")
+    @on(BoardGrid.Highlighted, "#actions-table")
     def _highlighted(self) -> None:
         self._show_detail()
 
@@ -296,10 +269,7 @@ class ActionsPane(BoardPane):
                 self._fill_table(self._data, column_widths(event.size.width))
 
     def highlighted_id(self) -> str | None:
-        table = self.table
-        if not table.row_count or not 0 <= table.cursor_row < table.row_count:
-            return None
-        return table.ordered_rows[table.cursor_row].key.value
+        return self.table.cursor_key
 
     def highlighted(self) -> Action | None:
         key = self.highlighted_id()

@@ -29,8 +29,8 @@ from huddle_board.model import (
     week_start,
 )
 from huddle_board.privacy import printable
+from huddle_board.ui.widgets.grid import BoardGrid, GridColumn, GridRow
 from huddle_board.ui.widgets.pane import BoardPane
-from huddle_board.ui.widgets.score_grid import GridColumn, GridRow, ScoreGrid
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_POINTS = 12
@@ -85,14 +85,14 @@ class BoxScorePane(BoardPane):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="box-score-title", markup=False)
-        yield ScoreGrid(id="box-score-table")
+        yield BoardGrid(id="box-score-table")
         yield Static("", id="box-score-missing", markup=False)
         with Horizontal(classes="pane-buttons"):
             yield Button("Enter week's values (e)", id="enter-values", variant="primary")
 
     @property
-    def table(self) -> ScoreGrid:
-        return self.query_one("#box-score-table", ScoreGrid)
+    def table(self) -> BoardGrid:
+        return self.query_one("#box-score-table", BoardGrid)
 
     @property
     def is_drawn(self) -> bool:

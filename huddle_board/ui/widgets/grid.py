@@ -1,9 +1,10 @@
-"""A read-only grid for the box score: a fixed header line, band title rows and measure rows
-of pre-styled cells, and a row cursor moved by ↑/↓, Home/End or a click.
+"""A read-only grid for the board's tables (the box score, the open actions): a fixed header
+line, rows of pre-styled cells (and, for the box score, band title rows), and a row cursor
+moved by ↑/↓, Home/End or a click.
 
-It draws through the line API from one Rich line per row, built once when the figures change,
-which is many times cheaper than a DataTable (a console render per cell). The box score is on
-screen in the board's first frame, so this is most of the board's start-up time."""
+It draws through the line API from one Rich line per row, built once when the rows change,
+which is many times cheaper than a DataTable (a console render per cell, on every redraw):
+the box score is in the board's first frame, and a screen switch redraws the whole table."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -68,29 +70,35 @@ def join_cells(cells: Sequence[Text], widths: Sequence[int]) -> Text:
     return line
 
 
-class ScoreGrid(ScrollView, can_focus=True):
+class BoardGrid(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "score-grid--header",
-        "score-grid--cursor",
-        "score-grid--band",
+        "board-grid--header",
+        "board-grid--cursor",
+        "board-grid--even-row",
     }
     DEFAULT_CSS = """
-    ScoreGrid {
+    BoardGrid {
         background: $surface;
         color: $foreground;
-        & > .score-grid--header {
+        & > .board-grid--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        &:dark > .board-grid--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .board-grid--header {
             text-style: bold;
             background: $panel;
             color: $foreground;
         }
-        & > .score-grid--cursor {
+        & > .board-grid--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
             text-style: $block-cursor-blurred-text-style;
         }
         &:focus {
             background-tint: $foreground 5%;
-            & > .score-grid--cursor {
+            & > .board-grid--cursor {
                 background: $block-cursor-background;
                 color: $block-cursor-foreground;
                 text-style: $block-cursor-text-style;
@@ -107,8 +115,21 @@ class ScoreGrid(ScrollView, can_focus=True):
 
     cursor_row: reactive[int] = reactive(0, layout=False, always_update=True)
 
-    def __init__(self, *, id: str | None = None) -> None:
+    class Highlighted(Message):
+        """The cursor moved to another row (or the rows changed under it)."""
+
+        def __init__(self, grid: BoardGrid, key: str | None) -> None:
+            super().__init__()
+            self.grid = grid
+            self.key = key
+
+        @property
+        def control(self) -> BoardGrid:
+            return self.grid
+
+    def __init__(self, *, id: str | None = None, zebra: bool = False) -> None:
         super().__init__(id=id)
+        self.zebra = zebra
         self._columns: tuple[GridColumn, ...] = ()
         self._rows: tuple[GridRow, ...] = ()
         self._texts: list[Text] = []  # one line per row, without the cursor
@@ -120,10 +141,13 @@ class ScoreGrid(ScrollView, can_focus=True):
 
     # -- contents ---------------------------------------------------------------------------
 
-    def set_table(self, columns: Sequence[GridColumn], rows: Sequence[GridRow]) -> None:
-        """Show `rows` under `columns`; the cursor stays on the same row key when it is
-        still there."""
-        before = self.cursor_key
+    def set_table(
+        self, columns: Sequence[GridColumn], rows: Sequence[GridRow], cursor: str | None = None
+    ) -> None:
+        """Show `rows` under `columns`. The cursor goes to the row `cursor`, else stays on its
+        row's key, else (that row gone) at its place."""
+        before = cursor if cursor is not None else self.cursor_key
+        place = self.cursor_row
         self._columns = tuple(columns)
         self._rows = tuple(rows)
         widths = [column.width for column in self._columns]
@@ -136,7 +160,7 @@ class ScoreGrid(ScrollView, can_focus=True):
         width = edges[-1] if edges else 0
         self.virtual_size = Size(width, 1 + len(self._line_rows))
         keys = self.row_keys
-        self._move_to(keys.index(before) if before in keys else self._first_measure())
+        self._move_to(keys.index(before) if before in keys else min(place, len(keys) - 1))
         self._strips.clear()
         self.refresh()
 
@@ -170,9 +194,6 @@ class ScoreGrid(ScrollView, can_focus=True):
     def _measure_rows(self) -> list[int]:
         return [index for index, row in enumerate(self._rows) if not row.band]
 
-    def _first_measure(self) -> int:
-        return next(iter(self._measure_rows()), 0)
-
     def _move_to(self, index: int) -> None:
         """Put the cursor on row `index` (a band row passes it on to the next measure)."""
         choices = self._measure_rows()
@@ -193,9 +214,14 @@ class ScoreGrid(ScrollView, can_focus=True):
         if choices:
             self.cursor_row = choices[place]
 
+    def move_to_key(self, key: str) -> None:
+        if key in self.row_keys:
+            self._move_to(self.row_keys.index(key))
+
     def watch_cursor_row(self, row: int) -> None:
         self._strips.clear()
         self.refresh()
+        self.post_message(self.Highlighted(self, self.cursor_key))
         if not self._line_rows or row not in self._line_rows:
             return
         top = self._line_rows.index(row)
@@ -245,14 +271,16 @@ class ScoreGrid(ScrollView, can_focus=True):
         if line >= len(self._line_rows):
             return Strip.blank(width, base)
         if line < 0:
-            text, style = self._header, base + self.get_component_rich_style("score-grid--header")
+            text, style = self._header, base + self.get_component_rich_style("board-grid--header")
         else:
             row = self._line_rows[line]
             first = line == 0 or self._line_rows[line - 1] != row
             text = self._texts[row] if first else Text()
             style = base
+            if self.zebra and row % 2:
+                style = base + self.get_component_rich_style("board-grid--even-row")
             if row == self.cursor_row and not self._rows[row].band:
-                style = base + self.get_component_rich_style("score-grid--cursor")
+                style = base + self.get_component_rich_style("board-grid--cursor")
         return self._to_strip(text, style).crop_extend(scroll_x, scroll_x + width, style)
 
     def _to_strip(self, text: Text, style: Style) -> Strip:
