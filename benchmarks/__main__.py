@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import board
+from benchmarks import board, sync
 
 
 def main() -> int:
@@ -25,7 +25,8 @@ def main() -> int:
     print(f"huddle-board benchmarks — Python {platform.python_version()}, {platform.machine()}")
     with tempfile.TemporaryDirectory(prefix="huddle-bench-") as folder:
         figures = board.run(Path(folder), runs=runs, rounds=rounds)
-    print(f"\n{'figure':<34}{'board':>15}{'baseline':>16}  {'target':<22}verdict")
+        figures += sync.run(Path(folder))
+    print(f"\n{'figure':<34}{'measured':>15}{'baseline':>16}  {'target':<22}verdict")
     for figure in figures:
         print(figure.line())
     missed = [figure.name for figure in figures if not figure.met]

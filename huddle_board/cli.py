@@ -5,6 +5,7 @@ huddle-board run --db board.db                 the same
 huddle-board init --db board.db --ward RAI-7A --name "Ward 7A"
 huddle-board demo --db demo.db [--ward CODE] [--weeks N]
 huddle-board export --db board.db --csv out/
+huddle-board restore --store https://store.example --token-file token --db new.db
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,12 +55,23 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write the board's data as CSV files")
     export.add_argument("--db", type=Path, dest="sub_db")
     export.add_argument("--csv", type=Path, required=True, help="folder for the CSV files")
+    restore = commands.add_parser("restore", help="rebuild this ward's board from the store")
+    restore.add_argument("--db", type=Path, dest="sub_db", required=True, help="a new file")
+    restore.add_argument("--store", help="the central store's URL")
+    restore.add_argument("--token-file", type=Path, help="the device token (mode 0600)")
+    restore.add_argument("--ca-file", type=Path, help="the board's own CA certificate")
     return parser
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     db_path = getattr(args, "sub_db", None) or args.db
-    return load_settings(args.settings, db_path=db_path)
+    return load_settings(
+        args.settings,
+        db_path=db_path,
+        store_url=getattr(args, "store", None),
+        token_file=getattr(args, "token_file", None),
+        ca_file=getattr(args, "ca_file", None),
+    )
 
 
 def fail(message: str) -> int:
@@ -119,7 +132,7 @@ def _prepare_board(settings: Settings, clock: Clock) -> HuddleBoardApp:
         db.close()
     if ward is None:
         raise BoardNotReady(f"{settings.db_path} has no ward: run `huddle-board init` first.")
-    return make_app(
+    app = make_app(
         settings,
         settings.db_path,
         health,
@@ -129,6 +142,20 @@ def _prepare_board(settings: Settings, clock: Clock) -> HuddleBoardApp:
         first_counts=first_counts,
         manage_gc=True,
     )
+    if settings.sync_configured:
+        app.after_first_frame.append(partial(start_sync, app, settings, clock))
+    return app
+
+
+def start_sync(app: HuddleBoardApp, settings: Settings, clock: Clock) -> None:
+    """The push job, in its own thread with its own connection. The board runs this in a
+    worker after its first frame, so neither httpx's import nor a first push delays it."""
+    from sync.job import PushJob
+
+    job = PushJob(settings.db_path, settings, clock)
+    job.start()
+    app.sync_job = job
+    app.sync_wake = job.wake
 
 
 def run_board(settings: Settings) -> int:
@@ -136,7 +163,11 @@ def run_board(settings: Settings) -> int:
         app = prepare_board(settings, SystemClock())
     except BoardNotReady as problem:
         return fail(str(problem))
-    app.run()
+    try:
+        app.run()
+    finally:
+        if app.sync_job is not None:
+            app.sync_job.shutdown(wait=False)  # the queue is in the file: nothing is lost
     return 0
 
 
@@ -187,6 +218,14 @@ def export_board(settings: Settings, folder: Path) -> int:
     return 0
 
 
+def restore_board(settings: Settings) -> int:
+    from sync.restore import run_restore  # logic lives in sync/restore.py
+
+    return run_restore(
+        settings.db_path, settings.store_url, settings.token_file, settings.ca_file, SystemClock()
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -199,4 +238,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return make_demo(settings, args.ward, args.weeks)
     if args.command == "export":
         return export_board(settings, args.csv)
+    if args.command == "restore":
+        return restore_board(settings)
     return run_board(settings)

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_DB = Path("board.db")
 
@@ -21,13 +23,43 @@ class Settings:
     daily_huddle_minutes: int = 10
     weekly_huddle_minutes: int = 15
     huddles_listed: int = 30
+    # Sync with the board's central store (huddle-central); off unless both are set.
+    store_url: str | None = None
+    token_file: Path | None = None
+    ca_file: Path | None = None
+    sync_interval_s: float = 60.0
+
+    @property
+    def sync_configured(self) -> bool:
+        """Whether this kiosk pushes to a central store: a store URL and a token file."""
+        return self.store_url is not None and self.token_file is not None
 
 
 class SettingsError(ValueError):
     pass
 
 
+# Settings whose default is None, by the type a given value becomes.
+_OPTIONAL_PATHS = ("token_file", "ca_file")
+# Environment names that differ from HUDDLE_<FIELD NAME>.
+_ENV_ALIASES = {"HUDDLE_SYNC_INTERVAL": "sync_interval_s"}
+
+
 def _coerce(name: str, value: Any, default: Any) -> Any:
+    if name == "store_url":
+        return _store_url(value)
+    if name in _OPTIONAL_PATHS:
+        if not isinstance(value, str | Path):
+            raise SettingsError(f"setting {name!r} must be a file path")
+        return Path(value) if str(value).strip() else None
+    if isinstance(default, float):
+        try:
+            number = float(value)
+        except (TypeError, ValueError) as error:
+            raise SettingsError(f"setting {name!r} must be a number of seconds") from error
+        if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
+            raise SettingsError(f"setting {name!r} must be a number of seconds above 0")
+        return number
     try:
         if isinstance(default, Path):
             return Path(value)
@@ -39,6 +71,23 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
     except (TypeError, ValueError) as error:
         raise SettingsError(f"setting {name!r} must be a positive whole number") from error
     return value
+
+
+def _store_url(value: Any) -> str | None:
+    """An http(s) URL with a host; an empty value means 'no store' (sync off)."""
+    if not isinstance(value, str):
+        raise SettingsError("setting 'store_url' must be a URL like https://store.example.nhs.uk")
+    text = value.strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(
+            f"setting 'store_url' must be an http:// or https:// URL with a host, not {text!r}"
+        )
+    if parts.username or parts.password:
+        raise SettingsError("setting 'store_url' must not hold a user name or password")
+    return text.rstrip("/")
 
 
 def load_settings(
@@ -54,6 +103,9 @@ def load_settings(
     if file is not None and file.exists():
         with file.open("rb") as handle:
             values.update(tomllib.load(handle))
+    for alias, name in _ENV_ALIASES.items():
+        if alias in env:
+            values[name] = env[alias]
     for item in fields(Settings):
         key = f"HUDDLE_{item.name.upper()}"
         if key in env:

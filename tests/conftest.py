@@ -38,3 +38,15 @@ def store(store_path: Path, clock: FixedClock) -> Iterator[Database]:
 @pytest.fixture
 def author(clock: FixedClock) -> commands.Author:
     return commands.Author(ward=WARD, initials="JM", clock=clock)
+
+
+# A real central store on loopback (SQLite, and a temporary PostgreSQL cluster): used by the
+# central, sync and UI tests alike.
+from tests.support.fixtures import (  # noqa: E402
+    central,
+    central_postgres,
+    central_sqlite,
+    postgres_url,
+)
+
+__all__ = ["central", "central_postgres", "central_sqlite", "postgres_url"]

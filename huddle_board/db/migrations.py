@@ -137,8 +137,37 @@ def _run_statements(db: Database, script: str) -> None:
             db.execute(statement)
 
 
+def _sync_local(db: Database) -> None:
+    """The push job's own tables, local to this kiosk and never synced (no outbox rows):
+    `sync_lease` names the one process allowed to push (see `sync.job`), `sync_state` is one
+    row saying how the last push went, for the board's footer and `huddle-sync status`.
+    Timestamps here are information for people; nothing is ordered by them."""
+    _run_statements(
+        db,
+        """
+        CREATE TABLE sync_lease (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            boot TEXT NOT NULL DEFAULT '',
+            expires REAL NOT NULL
+        );
+        CREATE TABLE sync_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_success_at TEXT,
+            offline_since TEXT,
+            refused TEXT,
+            last_attempt_at TEXT,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        INSERT INTO sync_state (id) VALUES (1)
+        """,
+    )
+
+
 # (name, function) in order; names are never changed once released.
-MIGRATIONS = (("0001_initial", _initial),)
+MIGRATIONS = (("0001_initial", _initial), ("0002_sync_local", _sync_local))
 
 
 @cache

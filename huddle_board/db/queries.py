@@ -3,9 +3,10 @@ Tombstoned rows (deleted = 1) are never returned."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ from huddle_board.model import (
     PdsaCycle,
     Ward,
     WeekValue,
+    iso_week_label,
+    week_start,
 )
 
 SPARK_WEEKS = 26
@@ -275,3 +278,56 @@ def action_counts(db: Reader, today: dt.date) -> tuple[int, int]:
         [today.isoformat()],
     ).fetchone()
     return int(row[0]), int(row[1])
+
+
+# -- what an entry is (the sync screen's list of entries set aside) -------------------------
+
+_LABEL_SQL = {
+    "measure": "SELECT id, deleted, name FROM measures WHERE id IN ({})",
+    "week_value": (
+        "SELECT v.id, v.deleted, m.name, v.week FROM week_values v "
+        "LEFT JOIN measures m ON m.id = v.measure_id WHERE v.id IN ({})"
+    ),
+    "idea": "SELECT id, deleted, title FROM ideas WHERE id IN ({})",
+    "pdsa_cycle": (
+        "SELECT c.id, c.deleted, i.title, c.number FROM pdsa_cycles c "
+        "LEFT JOIN ideas i ON i.id = c.idea_id WHERE c.id IN ({})"
+    ),
+    "huddle": "SELECT id, deleted, kind, held_on FROM huddles WHERE id IN ({})",
+    "action": "SELECT id, deleted, text FROM actions WHERE id IN ({})",
+}
+
+
+def _words(entity: str, fields: Sequence[object]) -> str:
+    def text(value: object) -> str:
+        return "" if value is None else str(value)
+
+    if entity == "week_value":
+        name, week = text(fields[0]) or "a measure", text(fields[1])
+        with contextlib.suppress(ValueError):  # a week that is not a date is shown as it is
+            week = iso_week_label(week_start(dt.date.fromisoformat(week)))
+        return f"{name}, week {week}"
+    if entity == "pdsa_cycle":
+        return f"PDSA {text(fields[1])} of {text(fields[0]) or 'an idea'}"
+    if entity == "huddle":
+        return f"{text(fields[0]).capitalize()} huddle {text(fields[1])}"
+    return text(fields[0])
+
+
+def entry_labels(db: Reader, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """What each (entity, id) is in words: the idea's title, the measure's name, the action's
+    text, "Daily huddle 2026-11-24", "Falls, week 2026-W47", "PDSA 2 of <idea>". A deleted
+    row says so; a row the board does not hold is left out."""
+    wanted: dict[str, list[str]] = {}
+    for entity, entity_id in keys:
+        if entity in _LABEL_SQL:
+            wanted.setdefault(entity, []).append(entity_id)
+    labels: dict[tuple[str, str], str] = {}
+    for entity, ids in wanted.items():
+        for start in range(0, len(ids), 500):  # below SQLite's limit on bound values
+            chunk = ids[start : start + 500]
+            sql = _LABEL_SQL[entity].format(", ".join("?" * len(chunk)))
+            for row_id, deleted, *fields in db.execute(sql, chunk):
+                words = _words(entity, fields)
+                labels[(entity, row_id)] = f"(deleted) {words}" if deleted else words
+    return labels

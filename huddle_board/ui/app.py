@@ -1,5 +1,6 @@
-"""The board's Textual app: a header (ward, date, time, ISO week), a tab bar over the four
-screens (box score, ideas, huddle, actions), a banner for problems, and a footer of keys.
+"""The board's Textual app: a header (ward, actions, sync state, date, time, ISO week), a tab
+bar over the five screens (box score, ideas, huddle, actions, sync), a banner for problems, and
+a footer of keys.
 
 The app reads no files and no environment: `make_app` gets everything it needs.
 """
@@ -23,6 +24,8 @@ from textual.worker import Worker, WorkerState
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from sync.job import PushJob
+
 from huddle_board.clock import Clock
 from huddle_board.config import Settings
 from huddle_board.db import StoreHealth, StoreUnavailable
@@ -45,6 +48,7 @@ PANES: tuple[tuple[str, str, str, str], ...] = (
     ("ideas", "2 Ideas", "ideas", "IdeasPane"),
     ("huddle", "3 Huddle", "huddle", "HuddlePane"),
     ("actions", "4 Actions", "actions", "ActionsPane"),
+    ("sync", "5 Sync", "sync", "SyncPane"),
 )
 
 
@@ -56,7 +60,7 @@ def pane_class(module: str, name: str) -> type[BoardPane]:
 
 
 class BoardTabs(TabbedContent):
-    """The tab bar over the four screens. Unlike TabbedContent, focusing a widget does not
+    """The tab bar over the board's screens. Unlike TabbedContent, focusing a widget does not
     switch tabs: only a key or a click does, so a late focus in a pane the user has left
     (a form closing, a load finishing) never pulls the board back to it."""
 
@@ -70,6 +74,7 @@ class HuddleBoardApp(App[None]):
         "screens/ideas.tcss",
         "screens/huddle.tcss",
         "screens/actions.tcss",
+        "screens/sync.tcss",
     ]
     TITLE = "huddle-board"
     ENABLE_COMMAND_PALETTE = False
@@ -82,6 +87,7 @@ class HuddleBoardApp(App[None]):
         Binding("2", "show_pane('ideas')", "Ideas", key_display="2"),
         Binding("3", "show_pane('huddle')", "Huddle", key_display="3"),
         Binding("4", "show_pane('actions')", "Actions", key_display="4"),
+        Binding("5", "show_pane('sync')", "Sync", key_display="5"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -98,6 +104,11 @@ class HuddleBoardApp(App[None]):
     ) -> None:
         super().__init__()
         self.manage_gc = manage_gc
+        # Started in worker threads once the first frame is drawn, so they never delay it
+        # (the CLI puts the sync job here), and how to ask that job for a cycle now.
+        self.after_first_frame: list[Callable[[], None]] = []
+        self.sync_job: PushJob | None = None
+        self.sync_wake: Callable[[], None] | None = None
         self.first_screen = first_screen
         self.first_counts = first_counts
         self.settings = settings
@@ -108,7 +119,7 @@ class HuddleBoardApp(App[None]):
         self._initials: tuple[str, float] | None = None
 
     def compose(self) -> ComposeResult:
-        yield BoardHeader(self.ward, self.clock, self.first_counts)
+        yield BoardHeader(self.ward, self.clock, self.first_counts, self.settings.sync_configured)
         problem = "" if self.store.writable else self.store.health.problem
         banner = Static(
             self._banner_text(problem), id="banner", markup=False, classes="shown" * bool(problem)
@@ -135,6 +146,8 @@ class HuddleBoardApp(App[None]):
         if self.manage_gc:
             self.freeze_long_lived()
             gc.enable()
+        for task in self.after_first_frame:
+            self.run_worker(task, thread=True, exit_on_error=False, group="start")
 
     def freeze_long_lived(self) -> None:
         """Move everything alive now out of the collector's way (`gc.freeze`)."""
@@ -218,7 +231,11 @@ class HuddleBoardApp(App[None]):
         for pane in self.query(BoardPane):
             if pane.loaded_once:
                 pane.reload()
-        self.query_one(BoardHeader).refresh_counts()
+        header = self.query_one(BoardHeader)
+        header.refresh_counts()
+        header.refresh_sync()  # a local write adds to the queue: the waiting count changes
+        if self.sync_wake is not None:
+            self.sync_wake()  # push it now rather than at the next interval
 
     def on_problem(self, message: Problem) -> None:
         self.show_problem(message.text)

@@ -24,6 +24,18 @@ HEADLESS = (
     "huddle_board.config",
     "huddle_board.privacy",
     "sync",
+    "sync.protocol",
+    "sync.client",
+    "sync.outbox",
+    "sync.push",
+    "sync.job",
+    "sync.state",
+    "sync.restore",
+    "sync.cli",
+    "sync.central.app",
+    "sync.central.db",
+    "sync.central.tokens",
+    "sync.central.cli",
 )
 
 
@@ -52,3 +64,22 @@ def test_pure_core_imports_nothing_else_from_the_project(name: str, tmp_path: Pa
     loaded = modules_after_import((f"huddle_board.{name}",), tmp_path)
     project = {module for module in loaded if module.split(".")[0] in ("huddle_board", "sync")}
     assert project == {"huddle_board", f"huddle_board.{name}"}
+
+
+def test_the_central_store_needs_nothing_from_the_kiosk(tmp_path: Path) -> None:
+    loaded = modules_after_import(("sync.central.app", "sync.central.cli"), tmp_path)
+    assert not [module for module in loaded if module.split(".")[0] == "huddle_board"]
+
+
+def test_the_wire_protocol_is_pure(tmp_path: Path) -> None:
+    """Both ends import `sync.protocol`: the central store must not need the kiosk's code."""
+    loaded = modules_after_import(("sync.protocol",), tmp_path)
+    project = {module for module in loaded if module.split(".")[0] in ("huddle_board", "sync")}
+    assert project == {"sync", "sync.protocol"}
+
+
+def test_the_protocol_names_every_synced_table() -> None:
+    from huddle_board.db.migrations import SYNCED_TABLES
+    from sync.protocol import ENTITIES
+
+    assert set(ENTITIES) == set(SYNCED_TABLES)

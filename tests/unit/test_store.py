@@ -31,6 +31,7 @@ from huddle_board.db import (
     queries,
 )
 from huddle_board.db.commands import Author, IdeaDraft, InvalidInput, MeasureSpec, WeekEntry
+from huddle_board.db.migrations import MIGRATIONS
 
 TODAY = dt.date(2026, 11, 26)
 MONDAY = dt.date(2026, 11, 23)
@@ -110,7 +111,8 @@ def test_open_store_migrates_an_empty_file(store_path: Path) -> None:
     assert store_path.exists()
     assert BOARD_TABLES | {"_sqlite_migrations"} <= tables(db)
     applied = list(db.execute("SELECT migration_set, name FROM _sqlite_migrations"))
-    assert applied == [("huddle_board", "0001_initial")]
+    assert applied == [("huddle_board", name) for name, _ in MIGRATIONS]
+    assert applied[0] == ("huddle_board", "0001_initial")
     db.close()
 
 
@@ -125,7 +127,7 @@ def test_reopening_an_existing_store_is_a_no_op_and_keeps_data(
         db, health = open_store(store_path)
         assert health.ok
         assert sorted(db.execute("SELECT type, name, sql FROM sqlite_master")) == schema_before
-        assert count(db, "_sqlite_migrations") == 1
+        assert count(db, "_sqlite_migrations") == len(MIGRATIONS)
         found = queries.idea(db, idea_id)
         assert found is not None and found.title == "Fewer interruptions on drug round"
         assert queries.ward(db) is not None and queries.ward(db).code == "DEMO-7A"
@@ -136,9 +138,9 @@ def test_reopening_an_existing_store_is_a_no_op_and_keeps_data(
 def test_migrate_on_an_in_memory_connection(author: Author, clock: FixedClock) -> None:
     db = connect(":memory:")
     migrate(db)
-    migrate(db)  # twice: still one record, no error
+    migrate(db)  # twice: still one record each, no error
     assert tables(db) >= BOARD_TABLES
-    assert count(db, "_sqlite_migrations") == 1
+    assert count(db, "_sqlite_migrations") == len(MIGRATIONS)
     commands.set_ward(db, "DEMO-7A", "Demo ward", clock)
     idea_id = commands.add_idea(db, author, IdeaDraft(title="Whiteboard by the nurses' station"))
     assert outbox(db) == {("idea", idea_id): 1}

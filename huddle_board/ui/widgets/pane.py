@@ -1,4 +1,4 @@
-"""The base of the board's four screens: each loads its model objects in a worker thread and
+"""The base of the board's screens: each loads its model objects in a worker thread and
 shows them when they arrive, so the event loop never waits on SQLite."""
 
 from __future__ import annotations

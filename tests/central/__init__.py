@@ -1,0 +1,1 @@
+"""Tests of the central store, against a real `huddle-central serve` process."""
