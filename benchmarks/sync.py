@@ -214,6 +214,8 @@ def postgres() -> Iterator[Callable[[], str] | None]:
 
 
 def run(folder: Path) -> list[Figure]:
+    folder = folder / "sync"
+    folder.mkdir()
     five_years, _ = build_ward(folder)
     kiosk = kiosk_with_queue(five_years, folder)
 

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 from huddle_board.clock import Clock, SystemClock
 from huddle_board.config import Settings, SettingsError, load_settings
 from huddle_board.db import check_store, open_for_reading, open_store, queries
-from huddle_board.db.commands import InvalidInput, set_ward
 from huddle_board.model import Ward
 
 if TYPE_CHECKING:
@@ -172,6 +171,8 @@ def run_board(settings: Settings) -> int:
 
 
 def init_board(settings: Settings, code: str, name: str) -> int:
+    from huddle_board.db.commands import InvalidInput, set_ward
+
     db, health = open_store(settings.db_path)
     if not health.ok:
         return fail(health.problem)
@@ -186,6 +187,7 @@ def init_board(settings: Settings, code: str, name: str) -> int:
 
 
 def make_demo(settings: Settings, code: str, weeks: int) -> int:
+    from huddle_board.db.commands import InvalidInput
     from huddle_board.demo import build_demo_ward
 
     if settings.db_path.exists():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -102,6 +101,8 @@ def load_settings(
     values: dict[str, Any] = {}
     if file is not None and file.exists():
         with file.open("rb") as handle:
+            import tomllib  # only when there is a settings file
+
             values.update(tomllib.load(handle))
     for alias, name in _ENV_ALIASES.items():
         if alias in env:

@@ -24,22 +24,21 @@ from textual.worker import Worker, WorkerState
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from huddle_board.db.commands import Author
     from sync.job import PushJob
 
 from huddle_board.clock import Clock
 from huddle_board.config import Settings
 from huddle_board.db import StoreHealth, StoreUnavailable
-from huddle_board.db.commands import Author, InvalidInput
 from huddle_board.model import Ward
 from huddle_board.ui.messages import DataChanged, Problem
 from huddle_board.ui.screens.box_score import BoxScorePane
 from huddle_board.ui.store import StoreAccess
 from huddle_board.ui.widgets.footer import BoardFooter
-from huddle_board.ui.widgets.forms import InitialsScreen
 from huddle_board.ui.widgets.header import BoardHeader
 from huddle_board.ui.widgets.pane import BoardPane
 
-Write = Callable[["Database", Author], Any]
+Write = Callable[["Database", "Author"], Any]
 
 # (tab id, tab title, module, class): panes other than the box score are imported and built
 # on their first visit, so the board starts as fast as it can.
@@ -69,13 +68,9 @@ class BoardTabs(TabbedContent):
 
 
 class HuddleBoardApp(App[None]):
-    CSS_PATH: ClassVar[list[str | PurePath]] = [
-        "app.tcss",
-        "screens/ideas.tcss",
-        "screens/huddle.tcss",
-        "screens/actions.tcss",
-        "screens/sync.tcss",
-    ]
+    # Only the shell's styles at start: each screen brings its own (`pane_css`) when it is
+    # first built, so start-up parses and matches only what the first frame shows.
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss"]
     TITLE = "huddle-board"
     ENABLE_COMMAND_PALETTE = False
     # No automatic focus on the board's screen: Textual would pick the first focusable widget
@@ -195,6 +190,8 @@ class HuddleBoardApp(App[None]):
         self._initials = (initials, self.monotonic())
 
     def author(self, initials: str) -> Author:
+        from huddle_board.db.commands import Author  # loaded with the first write, not at start
+
         return Author(ward=self.ward.code, initials=initials, clock=self.clock)
 
     def save(self, write: Write, what: str, purpose: str = "Initials for this change") -> None:
@@ -210,10 +207,14 @@ class HuddleBoardApp(App[None]):
                 self.remember_initials(initials)
                 self._run_write(write, initials, what)
 
+        from huddle_board.ui.widgets.forms import InitialsScreen  # with the first write
+
         self.push_screen(InitialsScreen(purpose), callback=chosen)
 
     @work(thread=True, exit_on_error=False, group="write")
     def _run_write(self, write: Write, initials: str, what: str) -> None:
+        from huddle_board.db.commands import InvalidInput
+
         try:
             with self.store.writer() as db:
                 write(db, self.author(initials))

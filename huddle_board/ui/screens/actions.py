@@ -26,7 +26,7 @@ from huddle_board.model import Action, ActionStatus
 from huddle_board.privacy import printable
 from huddle_board.ui.widgets.forms import FormScreen, Save
 from huddle_board.ui.widgets.grid import BoardGrid, GridColumn, GridRow
-from huddle_board.ui.widgets.pane import BoardPane
+from huddle_board.ui.widgets.pane import BoardPane, pane_css
 
 STATUS_WIDTH = 11
 DUE_WIDTH = 22
@@ -168,6 +168,9 @@ class EscalateForm(FormScreen[int]):
 
 class ActionsPane(BoardPane):
     """Open actions, overdue first; done (d), dropped (x), escalate (s), undo (u)."""
+
+    DEFAULT_CSS = pane_css(__file__)
+    SCOPED_CSS = False  # its styles also reach the forms it opens
 
     TABLES = ("actions", "huddles", "ideas")  # huddles and ideas name the actions' sources
 

@@ -43,7 +43,7 @@ from huddle_board.model import (
 from huddle_board.privacy import printable
 from huddle_board.ui.screens.huddle_forms import ActionForm
 from huddle_board.ui.widgets.huddle_timer import HuddleTimer, mm_ss
-from huddle_board.ui.widgets.pane import BoardPane
+from huddle_board.ui.widgets.pane import BoardPane, pane_css
 
 START_DEBOUNCE_S = 3.0
 
@@ -189,6 +189,8 @@ class AttendanceRow(Horizontal, can_focus=True):
 
 
 class HuddlePane(BoardPane):
+    DEFAULT_CSS = pane_css(__file__)
+    SCOPED_CSS = False  # its styles also reach the forms it opens
     TABLES = ("huddles", "actions", "ideas")  # ideas name the open actions' sources
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "start('daily')", "Start daily huddle"),

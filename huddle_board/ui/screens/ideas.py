@@ -41,7 +41,7 @@ from huddle_board.ui.screens.idea_forms import (
     PdsaPlanForm,
     PdsaResultForm,
 )
-from huddle_board.ui.widgets.pane import BoardPane
+from huddle_board.ui.widgets.pane import BoardPane, pane_css
 
 SHOWN_PER_STATUS = 200
 NARROW_WIDTH = 130
@@ -204,6 +204,8 @@ class IdeaColumn(Vertical):
 
 
 class IdeasPane(BoardPane):
+    DEFAULT_CSS = pane_css(__file__)
+    SCOPED_CSS = False  # its styles also reach the forms it opens
     TABLES = ("ideas", "pdsa_cycles", "measures")
     BINDINGS = [
         Binding("a", "add_idea", "Add idea"),

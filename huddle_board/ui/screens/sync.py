@@ -29,7 +29,7 @@ from huddle_board.db.queries import entry_labels
 from huddle_board.privacy import printable
 from huddle_board.ui.widgets.grid import BoardGrid, GridColumn, GridRow
 from huddle_board.ui.widgets.header import local_time, one_line, sync_state
-from huddle_board.ui.widgets.pane import BoardPane
+from huddle_board.ui.widgets.pane import BoardPane, pane_css
 from sync.state import SetAsideEntry, SyncStatus, read_status, retry_set_aside, set_aside_entries
 
 # How often the screen reads again while it is on show (the push job sets entries aside in its
@@ -198,6 +198,9 @@ def detail_text(row: SetAsideRow) -> Text:
 
 class SyncPane(BoardPane):
     """The sync state and the entries set aside; retry the highlighted one (r) or all (a)."""
+
+    DEFAULT_CSS = pane_css(__file__)
+    SCOPED_CSS = False  # its styles also reach the forms it opens
 
     # The outbox and the sync state are not synced tables: read every time.
     TABLES = ()

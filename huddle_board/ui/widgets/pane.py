@@ -3,6 +3,7 @@ shows them when they arrive, so the event loop never waits on SQLite."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import work
@@ -16,6 +17,12 @@ from huddle_board.ui.widgets.failures import ReportsWorkerFailures
 if TYPE_CHECKING:
     from huddle_board.db import Reader
     from huddle_board.ui.app import HuddleBoardApp
+
+
+def pane_css(module_file: str) -> str:
+    """The styles in the `.tcss` file beside a screen's module, for its DEFAULT_CSS: added to
+    the app's stylesheet when the screen is first built, not at start-up."""
+    return Path(module_file).with_suffix(".tcss").read_text(encoding="utf-8")
 
 
 class BoardPane(ReportsWorkerFailures, Vertical):
