@@ -16,7 +16,7 @@ from huddle_board.db import open_store
 from huddle_board.demo import build_demo_ward
 
 NOW = dt.datetime(2026, 11, 26, 9, 0)
-SCREENS = (("1", "box-score"), ("2", "ideas"), ("3", "huddle"), ("4", "actions"))
+SCREENS = (("1", "box-score"), ("2", "ideas"), ("3", "huddle"), ("4", "actions"), ("5", "sync"))
 
 
 async def shoot(path: Path, folder: Path) -> None:
