@@ -339,7 +339,7 @@ class CentralDB:
                     updates.append(index)
                 else:
                     results[index] = verdict
-            rows = {i: _row(batch[i], ward, device, first + i, received_at) for i in order}
+            rows = {i: entry_row(batch[i], ward, device, first + i, received_at) for i in order}
             if inserts:
                 # DO NOTHING: another ward may insert the same id between our lookup and
                 # here; its row stays as it is, and the count below finds out.
@@ -482,7 +482,8 @@ def _result(entry: Entry, status: Any, reason: str = "") -> Result:
     return Result(entity=entry.entity, id=entry.id, rev=entry.rev, status=status, reason=reason)
 
 
-def _row(entry: Entry, ward: str, device: str, seq: int, received_at: str) -> dict[str, Any]:
+def entry_row(entry: Entry, ward: str, device: str, seq: int, received_at: str) -> dict[str, Any]:
+    """The `entries` (and `revisions`) row for `entry`."""
     return {
         "id": entry.id,
         "entity": entry.entity,
