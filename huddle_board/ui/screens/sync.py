@@ -249,6 +249,11 @@ class SyncPane(BoardPane):
     def configured(self) -> bool:
         return self.board.settings.sync_configured
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The retry keys are not offered (nor shown in the footer) when sync is not set up:
+        nothing can have been set aside."""
+        return self.configured or action not in ("retry", "retry_all")
+
     # -- loading and showing ---------------------------------------------------------------
 
     def fetch(self, db: Reader) -> SyncData:
