@@ -2,6 +2,8 @@
 
 huddle-board --db board.db                     open the board
 huddle-board run --db board.db                 the same
+huddle-board --kiosk --db board.db             the board as a wall display (no key quits)
+huddle-board set-pin --db board.db             set the kiosk's admin PIN (asked twice)
 huddle-board init --db board.db --ward RAI-7A --name "Ward 7A"
 huddle-board demo --db demo.db [--ward CODE] [--weeks N]
 huddle-board export --db board.db --csv out/
@@ -40,9 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--db", type=Path, help="the board's SQLite file (default board.db)")
     parser.add_argument("--settings", type=Path, help="a TOML settings file")
+    parser.add_argument(
+        "--kiosk", action="store_const", const=True, help="kiosk mode: no key quits; admin PIN"
+    )
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help="open the board (the default)")
     run.add_argument("--db", type=Path, dest="sub_db")
+    run.add_argument("--kiosk", action="store_const", const=True, dest="sub_kiosk")
+    set_pin = commands.add_parser("set-pin", help="set the kiosk's admin PIN")
+    set_pin.add_argument("--db", type=Path, dest="sub_db")
+    set_pin.add_argument(
+        "--pin-stdin", action="store_true", help="read the PIN from one line of standard input"
+    )
     init = commands.add_parser("init", help="set up a new board for a ward")
     init.add_argument("--db", type=Path, dest="sub_db")
     init.add_argument("--ward", required=True, help="ward code, e.g. RAI-7A")
@@ -70,6 +81,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         store_url=getattr(args, "store", None),
         token_file=getattr(args, "token_file", None),
         ca_file=getattr(args, "ca_file", None),
+        kiosk=True if args.kiosk or getattr(args, "sub_kiosk", None) else None,
     )
 
 
@@ -228,6 +240,39 @@ def restore_board(settings: Settings) -> int:
     )
 
 
+def set_admin_pin(settings: Settings, from_stdin: bool) -> int:
+    """Ask for the kiosk's admin PIN (twice, not echoed) or read one line of standard input,
+    and store only its salted hash in the board's file."""
+    from huddle_board.kiosk import PinRefused, check_pin, set_pin
+
+    if not settings.db_path.exists():
+        return fail(f"{settings.db_path} does not exist: set up the board first.")
+    try:
+        if from_stdin:
+            pin = sys.stdin.readline().rstrip("\r\n")
+        else:
+            import getpass
+
+            pin = getpass.getpass("New admin PIN (4 to 8 digits): ")
+            check_pin(pin)
+            if getpass.getpass("The same PIN again: ") != pin:
+                return fail("The two PINs are not the same; the PIN was not changed.")
+        check_pin(pin)
+    except PinRefused as refused:
+        return fail(f"{refused} The PIN was not changed.")
+    except (EOFError, KeyboardInterrupt):
+        return fail("No PIN given; the PIN was not changed.")
+    db, health = open_store(settings.db_path)
+    try:
+        if not health.ok:
+            return fail(health.problem)
+        set_pin(db.conn, pin, SystemClock())
+    finally:
+        db.close()
+    print(f"The admin PIN for {settings.db_path} is set (only its salted hash is stored).")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -242,4 +287,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return export_board(settings, args.csv)
     if args.command == "restore":
         return restore_board(settings)
+    if args.command == "set-pin":
+        return set_admin_pin(settings, args.pin_stdin)
     return run_board(settings)

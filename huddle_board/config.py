@@ -27,6 +27,11 @@ class Settings:
     token_file: Path | None = None
     ca_file: Path | None = None
     sync_interval_s: float = 60.0
+    # Kiosk mode (`huddle-board --kiosk`): no key quits, admin behind a PIN, and the board
+    # rotates through its screens once nobody has touched it for a while.
+    kiosk: bool = False
+    idle_before_rotation_s: float = 120.0
+    rotation_every_s: float = 30.0
 
     @property
     def sync_configured(self) -> bool:
@@ -41,7 +46,13 @@ class SettingsError(ValueError):
 # Settings whose default is None, by the type a given value becomes.
 _OPTIONAL_PATHS = ("token_file", "ca_file")
 # Environment names that differ from HUDDLE_<FIELD NAME>.
-_ENV_ALIASES = {"HUDDLE_SYNC_INTERVAL": "sync_interval_s"}
+_ENV_ALIASES = {
+    "HUDDLE_SYNC_INTERVAL": "sync_interval_s",
+    "HUDDLE_IDLE_BEFORE_ROTATION": "idle_before_rotation_s",
+    "HUDDLE_ROTATION_EVERY": "rotation_every_s",
+}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
@@ -51,6 +62,8 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         if not isinstance(value, str | Path):
             raise SettingsError(f"setting {name!r} must be a file path")
         return Path(value) if str(value).strip() else None
+    if isinstance(default, bool):
+        return _flag(name, value)
     if isinstance(default, float):
         try:
             number = float(value)
@@ -70,6 +83,15 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
     except (TypeError, ValueError) as error:
         raise SettingsError(f"setting {name!r} must be a positive whole number") from error
     return value
+
+
+def _flag(name: str, value: Any) -> bool:
+    """true/false in TOML; 1/0, true/false, yes/no or on/off in the environment."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise SettingsError(f"setting {name!r} must be true or false")
 
 
 def _store_url(value: Any) -> str | None:

@@ -166,8 +166,27 @@ def _sync_local(db: Database) -> None:
     )
 
 
+def _kiosk_admin(db: Database) -> None:
+    """The kiosk's admin PIN, local to this PC and never synced (no outbox rows): one row with
+    a salted scrypt hash of the PIN (see `huddle_board.kiosk`), never the PIN itself."""
+    _run_statements(
+        db,
+        """
+        CREATE TABLE kiosk_admin (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            pin_hash TEXT,
+            set_at TEXT
+        )
+        """,
+    )
+
+
 # (name, function) in order; names are never changed once released.
-MIGRATIONS = (("0001_initial", _initial), ("0002_sync_local", _sync_local))
+MIGRATIONS = (
+    ("0001_initial", _initial),
+    ("0002_sync_local", _sync_local),
+    ("0003_kiosk_admin", _kiosk_admin),
+)
 
 
 @cache

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from huddle_board.db.commands import Author
+    from huddle_board.kiosk import PinGuard
     from sync.job import PushJob
 
 from huddle_board.clock import Clock
@@ -49,6 +50,11 @@ PANES: tuple[tuple[str, str, str, str], ...] = (
     ("actions", "4 Actions", "actions", "ActionsPane"),
     ("sync", "5 Sync", "sync", "SyncPane"),
 )
+
+# What kiosk mode shows, in turn, once nobody has touched the board for a while.
+ROTATION = ("box-score", "ideas", "actions", "huddle")
+# Input that counts as somebody using the board (stops rotation, restarts the idle count).
+TOUCH_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
 def pane_class(module: str, name: str) -> type[BoardPane]:
@@ -83,6 +89,8 @@ class HuddleBoardApp(App[None]):
         Binding("3", "show_pane('huddle')", "Huddle", key_display="3"),
         Binding("4", "show_pane('actions')", "Actions", key_display="4"),
         Binding("5", "show_pane('sync')", "Sync", key_display="5"),
+        # Kiosk mode only (`check_action`): outside it the key is neither shown nor handled.
+        Binding("f9", "admin", "Admin", key_display="F9"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -112,6 +120,12 @@ class HuddleBoardApp(App[None]):
         self.clock = clock
         self.monotonic = monotonic
         self._initials: tuple[str, float] | None = None
+        # Kiosk mode: when somebody last touched the board, and the rotation's step (None
+        # while it is not rotating) and when it last moved.
+        self._last_touch = monotonic()
+        self._rotation_step: int | None = None
+        self._rotated_at = 0.0
+        self._pin_guard: PinGuard | None = None
 
     def compose(self) -> ComposeResult:
         yield BoardHeader(self.ward, self.clock, self.first_counts, self.settings.sync_configured)
@@ -136,6 +150,8 @@ class HuddleBoardApp(App[None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_frame_drawn)
+        if self.settings.kiosk:
+            self.set_interval(1, self.rotation_tick)
 
     def _first_frame_drawn(self) -> None:
         if self.manage_gc:
@@ -174,6 +190,82 @@ class HuddleBoardApp(App[None]):
         self.set_focus(None)
         module, name = next((m, n) for pane_id, _, m, n in PANES if pane_id == event.pane.id)
         event.pane.mount(pane_class(module, name)(id=f"{event.pane.id}-pane"))
+
+    # -- kiosk mode -------------------------------------------------------------------------
+    # No key quits (Textual binds ctrl+q to `quit` and ctrl+c to `help_quit`, which suggests
+    # ctrl+q), F9 opens the admin screens behind the PIN, and the board rotates through its
+    # screens while nobody touches it. Outside kiosk mode none of this changes anything.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "admin":
+            return self.settings.kiosk
+        return True
+
+    async def action_quit(self) -> None:
+        if self.settings.kiosk:
+            return  # only the admin menu ends a kiosk
+        await super().action_quit()
+
+    def action_help_quit(self) -> None:
+        if self.settings.kiosk:
+            return  # and no hint how to quit either
+        super().action_help_quit()
+
+    def action_admin(self) -> None:
+        if not self.settings.kiosk:
+            return
+        from huddle_board.kiosk import PinGuard
+        from huddle_board.ui.widgets.admin import AdminMenu, PinScreen
+
+        if isinstance(self.screen, PinScreen | AdminMenu):
+            return
+        if self._pin_guard is None:
+            self._pin_guard = PinGuard(self.monotonic)
+
+        def chosen(choice: str | None) -> None:
+            if choice == "exit":
+                self.exit()
+            elif choice == "retry":
+                self.action_show_pane("sync")
+
+        def unlocked(right: bool | None) -> None:
+            if right:
+                self.push_screen(AdminMenu(), callback=chosen)
+
+        self.push_screen(PinScreen(self.store, self._pin_guard), callback=unlocked)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.settings.kiosk and isinstance(event, TOUCH_EVENTS) and not event.is_forwarded:
+            self.touched()
+        await super().on_event(event)
+
+    def touched(self) -> None:
+        """Somebody used the board: rotation stops and the idle count starts again."""
+        self._last_touch = self.monotonic()
+        self._rotation_step = None
+
+    @property
+    def rotating(self) -> bool:
+        return self._rotation_step is not None
+
+    def rotation_tick(self) -> None:
+        """Called every second in kiosk mode: once the board has been idle for
+        `idle_before_rotation_s`, show the ROTATION screens in turn, one every
+        `rotation_every_s`. Not while a form or the admin screen is open."""
+        if not self.settings.kiosk or len(self.screen_stack) > 1:
+            return
+        now = self.monotonic()
+        if self._rotation_step is None:
+            if now - self._last_touch < self.settings.idle_before_rotation_s:
+                return
+            step = 0
+        elif now - self._rotated_at < self.settings.rotation_every_s:
+            return
+        else:
+            step = (self._rotation_step + 1) % len(ROTATION)
+        self._rotation_step = step
+        self._rotated_at = now
+        self.action_show_pane(ROTATION[step])
 
     # -- who is writing -------------------------------------------------------------------
 
