@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from collections.abc import Mapping
@@ -32,6 +33,11 @@ class Settings:
     kiosk: bool = False
     idle_before_rotation_s: float = 120.0
     rotation_every_s: float = 30.0
+    # Also in kiosk mode: dimmed between these local times (HH:MM; a window may cross
+    # midnight), and the whole layout shifted by one cell every `burn_in_shift_s`.
+    night_start: str = "22:00"
+    night_end: str = "06:00"
+    burn_in_shift_s: float = 300.0
 
     @property
     def sync_configured(self) -> bool:
@@ -50,7 +56,10 @@ _ENV_ALIASES = {
     "HUDDLE_SYNC_INTERVAL": "sync_interval_s",
     "HUDDLE_IDLE_BEFORE_ROTATION": "idle_before_rotation_s",
     "HUDDLE_ROTATION_EVERY": "rotation_every_s",
+    "HUDDLE_BURN_IN_SHIFT": "burn_in_shift_s",
 }
+# Settings that are a time of day, HH:MM.
+_TIMES_OF_DAY = ("night_start", "night_end")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
 
@@ -58,6 +67,8 @@ _FALSE = ("0", "false", "no", "off", "")
 def _coerce(name: str, value: Any, default: Any) -> Any:
     if name == "store_url":
         return _store_url(value)
+    if name in _TIMES_OF_DAY:
+        return _time_of_day(name, value)
     if name in _OPTIONAL_PATHS:
         if not isinstance(value, str | Path):
             raise SettingsError(f"setting {name!r} must be a file path")
@@ -92,6 +103,20 @@ def _flag(name: str, value: Any) -> bool:
     if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
         return value.strip().lower() in _TRUE
     raise SettingsError(f"setting {name!r} must be true or false")
+
+
+def _time_of_day(name: str, value: Any) -> str:
+    """'HH:MM' (24-hour) as text, or a TOML local time; kept as 'HH:MM'."""
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}"
+    if isinstance(value, str):
+        from huddle_board.staleness import parse_hhmm
+
+        try:
+            return f"{parse_hhmm(value):%H:%M}"
+        except ValueError:
+            pass
+    raise SettingsError(f"setting {name!r} must be a time of day as HH:MM, like 22:00")
 
 
 def _store_url(value: Any) -> str | None:

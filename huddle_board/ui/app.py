@@ -7,6 +7,7 @@ The app reads no files and no environment: `make_app` gets everything it needs.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import importlib
 import time
@@ -18,6 +19,7 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -32,6 +34,7 @@ from huddle_board.clock import Clock
 from huddle_board.config import Settings
 from huddle_board.db import StoreHealth, StoreUnavailable
 from huddle_board.model import Ward
+from huddle_board.staleness import BURN_IN_OFFSETS, is_night, parse_hhmm
 from huddle_board.ui.messages import DataChanged, Problem
 from huddle_board.ui.screens.box_score import BoxScorePane
 from huddle_board.ui.store import StoreAccess
@@ -55,6 +58,8 @@ PANES: tuple[tuple[str, str, str, str], ...] = (
 ROTATION = ("box-score", "ideas", "actions", "huddle")
 # Input that counts as somebody using the board (stops rotation, restarts the idle count).
 TOUCH_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
+# Kiosk mode: how often the board checks whether its data is stale and whether it is night.
+KIOSK_CHECK_S = 60.0
 
 
 def pane_class(module: str, name: str) -> type[BoardPane]:
@@ -73,10 +78,38 @@ class BoardTabs(TabbedContent):
         event.stop()
 
 
+class KioskChecked(Message):
+    """What the kiosk's staleness check read (in a worker): why the data is stale, if it is,
+    and when the store was read."""
+
+    def __init__(self, reasons: list[str], read_at: dt.datetime) -> None:
+        super().__init__()
+        self.reasons = reasons
+        self.read_at = read_at
+
+
 class HuddleBoardApp(App[None]):
     # Only the shell's styles at start: each screen brings its own (`pane_css`) when it is
     # first built, so start-up parses and matches only what the first frame shows.
     CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss"]
+    # Kiosk mode only: nothing outside it has these classes or ids, so the board looks the
+    # same there. Tint applies per widget, hence the universal selector for the night.
+    CSS = """
+    #stale-banner {
+        display: none;
+        height: auto;
+        background: $warning;
+        color: $text;
+        text-style: bold;
+        padding: 0 1;
+    }
+    #stale-banner.stale {
+        display: block;
+    }
+    Screen.-night, Screen.-night * {
+        tint: black 55%;
+    }
+    """
     TITLE = "huddle-board"
     ENABLE_COMMAND_PALETTE = False
     # No automatic focus on the board's screen: Textual would pick the first focusable widget
@@ -126,6 +159,12 @@ class HuddleBoardApp(App[None]):
         self._rotation_step: int | None = None
         self._rotated_at = 0.0
         self._pin_guard: PinGuard | None = None
+        # Kiosk mode: the burn-in guard's step and when it last moved; when the store was
+        # last read (what "data as of" says) and why the data is stale.
+        self._burn_in_step = 0
+        self._burn_in_at = monotonic()
+        self.data_as_of: dt.datetime | None = None
+        self.stale: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield BoardHeader(self.ward, self.clock, self.first_counts, self.settings.sync_configured)
@@ -134,6 +173,8 @@ class HuddleBoardApp(App[None]):
             self._banner_text(problem), id="banner", markup=False, classes="shown" * bool(problem)
         )
         yield banner
+        if self.settings.kiosk:
+            yield Static("", id="stale-banner", markup=False)
         with BoardTabs(id="panes"):
             for pane_id, title, _, _ in PANES:
                 with TabPane(title, id=pane_id):
@@ -152,6 +193,9 @@ class HuddleBoardApp(App[None]):
         self.call_after_refresh(self._first_frame_drawn)
         if self.settings.kiosk:
             self.set_interval(1, self.rotation_tick)
+            self.set_interval(1, self.burn_in_tick)
+            self.set_interval(KIOSK_CHECK_S, self.kiosk_check)
+            self.night_tick()
 
     def _first_frame_drawn(self) -> None:
         if self.manage_gc:
@@ -159,6 +203,8 @@ class HuddleBoardApp(App[None]):
             gc.enable()
         for task in self.after_first_frame:
             self.run_worker(task, thread=True, exit_on_error=False, group="start")
+        if self.settings.kiosk:
+            self.kiosk_check()
 
     def freeze_long_lived(self) -> None:
         """Move everything alive now out of the collector's way (`gc.freeze`)."""
@@ -266,6 +312,73 @@ class HuddleBoardApp(App[None]):
         self._rotation_step = step
         self._rotated_at = now
         self.action_show_pane(ROTATION[step])
+
+    # -- kiosk display: stale data, night, burn-in ------------------------------------------
+
+    def kiosk_check(self) -> None:
+        """Every KIOSK_CHECK_S in kiosk mode: dim or not for the night, and read in a worker
+        whether the data is stale."""
+        if not self.settings.kiosk:
+            return
+        self.night_tick()
+        self._check_stale()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="kiosk-check")
+    def _check_stale(self) -> None:
+        from huddle_board.db import queries
+        from huddle_board.staleness import previous_week, stale_reasons
+
+        today, now = self.clock.today(), self.clock.now()
+        with self.store.session() as db:
+            complete = not queries.box_score(db, previous_week(today), weeks=1).missing()
+            last_success = None
+            if self.settings.sync_configured:
+                from sync.state import read_status
+
+                last_success = read_status(db, True).last_success_at
+        reasons = stale_reasons(today, now, complete, last_success, self.settings.sync_configured)
+        self.post_message(KioskChecked(reasons, now))
+
+    def on_kiosk_checked(self, message: KioskChecked) -> None:
+        self.stale = message.reasons
+        self.data_as_of = message.read_at
+        self.query_one(BoardHeader).show_as_of(message.read_at)
+        banner = self.query_one("#stale-banner", Static)
+        banner.update(Content("\n".join(f"⚠ {reason}" for reason in message.reasons)))
+        banner.set_class(bool(message.reasons), "stale")
+
+    @property
+    def night(self) -> bool:
+        return self.screen_stack[0].has_class("-night") if self.screen_stack else False
+
+    def night_tick(self) -> None:
+        """In kiosk mode, dim every screen between `night_start` and `night_end`."""
+        if not self.settings.kiosk:
+            return
+        night = is_night(
+            self.clock.now().time(),
+            parse_hhmm(self.settings.night_start),
+            parse_hhmm(self.settings.night_end),
+        )
+        for screen in self.screen_stack:
+            screen.set_class(night, "-night")
+
+    @property
+    def burn_in_offset(self) -> tuple[int, int]:
+        return BURN_IN_OFFSETS[self._burn_in_step]
+
+    def burn_in_tick(self) -> None:
+        """In kiosk mode, every `burn_in_shift_s` move the whole layout to the next of
+        BURN_IN_OFFSETS (one cell right, then down, then left, then back up)."""
+        if not self.settings.kiosk:
+            return
+        now = self.monotonic()
+        if now - self._burn_in_at < self.settings.burn_in_shift_s:
+            return
+        self._burn_in_at = now
+        self._burn_in_step = (self._burn_in_step + 1) % len(BURN_IN_OFFSETS)
+        x, y = self.burn_in_offset
+        self.screen_stack[0].styles.padding = (y, 0, 0, x)
 
     # -- who is writing -------------------------------------------------------------------
 

@@ -195,6 +195,8 @@ class BoardHeader(ReportsWorkerFailures, Horizontal):
         self._counts = counts
         self.sync_configured = sync_configured
         self.sync_status: SyncStatus | None = None
+        # Kiosk mode: when the board last read its store ('HH:MM'), shown after the clock.
+        self.as_of: str | None = None
         # each part's texts, longest first
         self._clock_texts: tuple[str, ...] = ("",)
         self._count_texts: tuple[str, ...] = ("",)
@@ -225,13 +227,21 @@ class BoardHeader(ReportsWorkerFailures, Horizontal):
     def tick(self) -> None:
         now = self.clock.now()
         week = iso_week_label(week_start(now.date()))
+        long = short = ""
+        if self.as_of is not None:
+            long, short = f" · data as of {self.as_of}", f" · as of {self.as_of}"
         self._clock_texts = (
-            f"{now:%a %d %b %Y}  {now:%H:%M}  {week}",
-            f"{now:%a %d %b}  {now:%H:%M}  {week[5:]}",
-            f"{now:%H:%M}  {week[5:]}",
-            f"{now:%H:%M}",
+            f"{now:%a %d %b %Y}  {now:%H:%M}  {week}{long}",
+            f"{now:%a %d %b}  {now:%H:%M}  {week[5:]}{long}",
+            f"{now:%H:%M}  {week[5:]}{short}",
+            f"{now:%H:%M}{short}",
         )
         self._fit()
+
+    def show_as_of(self, moment: dt.datetime) -> None:
+        """Kiosk mode: say when the data was last read from the store."""
+        self.as_of = f"{moment:%H:%M}"
+        self.tick()
 
     # -- actions ------------------------------------------------------------------------------
 

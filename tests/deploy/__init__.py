@@ -1,0 +1,1 @@
+"""Tests of the kiosk deployment files in kiosk/ (install.sh, systemd units, Windows launcher)."""
