@@ -9,6 +9,7 @@ import datetime as dt
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -71,16 +72,29 @@ BoardFactory = Callable[..., HuddleBoardApp]
 
 @pytest.fixture
 def board(monotonic: ManualMonotonic) -> BoardFactory:
-    """`board(path)` builds the real app on the store at `path` with a fixed clock."""
+    """`board(path)` builds the real app on the store at `path` with a fixed clock;
+    `board(path, now, **settings)` with other settings too."""
 
-    def build(path: Path, now: dt.datetime = NOW) -> HuddleBoardApp:
+    def build(path: Path, now: dt.datetime = NOW, **settings: Any) -> HuddleBoardApp:
         db, health = open_store(path)
         ward = queries.ward(db)
         db.close()
         assert ward is not None
-        app = make_app(Settings(db_path=path), path, health, ward, FixedClock(now), monotonic)
+        app = make_app(
+            Settings(db_path=path, **settings), path, health, ward, FixedClock(now), monotonic
+        )
         app.animation_level = "none"  # no scroll animation half-way through a snapshot
         return app
+
+    return build
+
+
+@pytest.fixture
+def kiosk_board(board: BoardFactory) -> BoardFactory:
+    """Like `board`, in kiosk mode (`Settings(kiosk=True)`)."""
+
+    def build(path: Path, now: dt.datetime = NOW, **settings: Any) -> HuddleBoardApp:
+        return board(path, now, kiosk=True, **settings)
 
     return build
 

@@ -4,9 +4,7 @@ Outside kiosk mode none of it is there."""
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +12,9 @@ import pytest
 from textual.widgets import Button, Input, Static, TabbedContent
 
 from huddle_board.clock import FixedClock
-from huddle_board.config import Settings
-from huddle_board.db import connect_raw, open_store, queries
+from huddle_board.db import connect_raw
 from huddle_board.kiosk import set_pin
-from huddle_board.ui.app import HuddleBoardApp, make_app
+from huddle_board.ui.app import HuddleBoardApp
 from huddle_board.ui.widgets.admin import AdminMenu, PinScreen
 from tests.ui.conftest import KIOSK, NOW, BoardFactory, ManualMonotonic, settle
 
@@ -25,29 +22,6 @@ pytestmark = pytest.mark.anyio
 
 PIN = "482193"
 WRONG = "0000"
-
-
-@pytest.fixture
-def kiosk_board(monotonic: ManualMonotonic) -> Callable[..., HuddleBoardApp]:
-    """Like the `board` factory of conftest.py, with `Settings(kiosk=True)`."""
-
-    def build(path: Path, now: dt.datetime = NOW, **settings: Any) -> HuddleBoardApp:
-        db, health = open_store(path)
-        ward = queries.ward(db)
-        db.close()
-        assert ward is not None
-        app = make_app(
-            Settings(db_path=path, kiosk=True, **settings),
-            path,
-            health,
-            ward,
-            FixedClock(now),
-            monotonic,
-        )
-        app.animation_level = "none"
-        return app
-
-    return build
 
 
 def with_pin(path: Path, pin: str = PIN) -> Path:

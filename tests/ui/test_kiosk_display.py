@@ -4,17 +4,14 @@ the header, night dimming and the burn-in guard. Outside kiosk mode none of it i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widgets import Static
 
 from huddle_board.clock import FixedClock
-from huddle_board.config import Settings
-from huddle_board.db import connect_raw, open_store, queries
-from huddle_board.ui.app import HuddleBoardApp, make_app
+from huddle_board.db import connect_raw
+from huddle_board.ui.app import HuddleBoardApp
 from tests.ui.conftest import KIOSK, NOW, BoardFactory, ManualMonotonic, settle
 
 pytestmark = pytest.mark.anyio
@@ -23,29 +20,6 @@ pytestmark = pytest.mark.anyio
 WEDNESDAY = dt.datetime(2026, 12, 2, 9, 30)
 TUESDAY = dt.datetime(2026, 12, 1, 9, 30)
 BOX = "⚠ Last week's box score is not complete (due by Wednesday)"
-
-
-@pytest.fixture
-def kiosk_board(monotonic: ManualMonotonic) -> Callable[..., HuddleBoardApp]:
-    """Like the `board` factory of conftest.py, with `Settings(kiosk=True)`."""
-
-    def build(path: Path, now: dt.datetime = NOW, **settings: Any) -> HuddleBoardApp:
-        db, health = open_store(path)
-        ward = queries.ward(db)
-        db.close()
-        assert ward is not None
-        app = make_app(
-            Settings(db_path=path, kiosk=True, **settings),
-            path,
-            health,
-            ward,
-            FixedClock(now),
-            monotonic,
-        )
-        app.animation_level = "none"
-        return app
-
-    return build
 
 
 def banner(app: HuddleBoardApp) -> Static:
