@@ -8,12 +8,14 @@ huddle-board init --db board.db --ward RAI-7A --name "Ward 7A"
 huddle-board demo --db demo.db [--ward CODE] [--weeks N]
 huddle-board export --db board.db --csv out/
 huddle-board restore --store https://store.example --token-file token --db new.db
+huddle-board serve --db board.db [--host 127.0.0.1] [--port 8000]   the board in a browser
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import shlex
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -49,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="open the board (the default)")
     run.add_argument("--db", type=Path, dest="sub_db")
     run.add_argument("--kiosk", action="store_const", const=True, dest="sub_kiosk")
+    serve = commands.add_parser("serve", help="serve the board to a browser (textual-serve)")
+    serve.add_argument("--db", type=Path, dest="sub_db")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--kiosk", action="store_const", const=True, dest="sub_kiosk")
     set_pin = commands.add_parser("set-pin", help="set the kiosk's admin PIN")
     set_pin.add_argument("--db", type=Path, dest="sub_db")
     set_pin.add_argument(
@@ -289,4 +296,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return restore_board(settings)
     if args.command == "set-pin":
         return set_admin_pin(settings, args.pin_stdin)
+    if args.command == "serve":
+        return serve_board(settings, args.settings, args.host, args.port)
     return run_board(settings)
+
+
+def board_command(settings: Settings, settings_file: Path | None) -> list[str]:
+    """The command line that runs this same board (file, settings, kiosk mode)."""
+    command = [sys.executable, "-m", "huddle_board", "--db", str(settings.db_path.resolve())]
+    if settings_file is not None:
+        command += ["--settings", str(settings_file.resolve())]
+    if settings.kiosk:
+        command.append("--kiosk")
+    return command
+
+
+def serve_board(settings: Settings, settings_file: Path | None, host: str, port: int) -> int:
+    """The board in a browser: textual-serve runs one board process per browser session
+    (each with its own connections to the file), and the browser draws its screen."""
+    if not settings.db_path.exists():
+        return fail(f"{settings.db_path} does not exist. Set up a ward first (huddle-board init).")
+    if not 0 < port < 65536:
+        return fail("--port must be between 1 and 65535.")
+    from textual_serve.server import Server
+
+    title = f"huddle-board — {settings.db_path.name}"
+    Server(shlex.join(board_command(settings, settings_file)), host, port, title=title).serve()
+    return 0
