@@ -17,6 +17,7 @@ answer, so staff keep writing while the store is slow.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -95,16 +96,9 @@ class _Tally:
         return CycleReport(
             outcome=outcome,
             detail=detail,
-            sent=self.sent,
-            acked=self.acked,
-            applied=self.applied,
-            duplicate=self.duplicate,
-            stale=self.stale,
-            set_aside=self.set_aside,
             waiting=outbox.count_waiting(conn),
             retry_after=retry_after,
-            status=self.status,
-            batches=self.batches,
+            **dataclasses.asdict(self),
         )
 
 

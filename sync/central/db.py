@@ -72,20 +72,29 @@ wards = sa.Table(
     sa.Column("last_seq", sa.BigInteger, nullable=False),
 )
 
+
+def _entry_columns() -> list[sa.Column[Any]]:
+    """The columns of a stored entry: `entries` holds each one's latest rev, `revisions`
+    every rev applied (a table needs Column objects of its own, hence a function)."""
+    return [
+        sa.Column("id", sa.Text, nullable=False),
+        sa.Column("entity", sa.Text, nullable=False),
+        sa.Column("ward", sa.Text, nullable=False),
+        sa.Column("rev", sa.BigInteger, nullable=False),
+        sa.Column("updated_at", sa.Text, nullable=False),
+        sa.Column("deleted", sa.Boolean, nullable=False),
+        sa.Column("data", sa.Text, nullable=False),
+        sa.Column("seq", sa.BigInteger, nullable=False),
+        sa.Column("received_at", sa.Text, nullable=False),
+        sa.Column("device", sa.Text, nullable=False),
+    ]
+
+
 # The primary keys lead with `id` so that a batch's lookup (`id IN (...)`) uses them directly.
 entries = sa.Table(
     "entries",
     metadata,
-    sa.Column("id", sa.Text, nullable=False),
-    sa.Column("entity", sa.Text, nullable=False),
-    sa.Column("ward", sa.Text, nullable=False),
-    sa.Column("rev", sa.BigInteger, nullable=False),
-    sa.Column("updated_at", sa.Text, nullable=False),
-    sa.Column("deleted", sa.Boolean, nullable=False),
-    sa.Column("data", sa.Text, nullable=False),
-    sa.Column("seq", sa.BigInteger, nullable=False),
-    sa.Column("received_at", sa.Text, nullable=False),
-    sa.Column("device", sa.Text, nullable=False),
+    *_entry_columns(),
     sa.PrimaryKeyConstraint("id", "entity", name="entries_pk"),
     sa.Index("entries_ward_seq", "ward", "seq", unique=True),
 )
@@ -93,16 +102,7 @@ entries = sa.Table(
 revisions = sa.Table(
     "revisions",
     metadata,
-    sa.Column("id", sa.Text, nullable=False),
-    sa.Column("entity", sa.Text, nullable=False),
-    sa.Column("rev", sa.BigInteger, nullable=False),
-    sa.Column("ward", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.Text, nullable=False),
-    sa.Column("deleted", sa.Boolean, nullable=False),
-    sa.Column("data", sa.Text, nullable=False),
-    sa.Column("seq", sa.BigInteger, nullable=False),
-    sa.Column("received_at", sa.Text, nullable=False),
-    sa.Column("device", sa.Text, nullable=False),
+    *_entry_columns(),
     sa.PrimaryKeyConstraint("id", "entity", "rev", name="revisions_pk"),
 )
 

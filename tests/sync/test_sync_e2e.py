@@ -57,6 +57,17 @@ def demo(tmp_path: Path) -> Path:
     return path
 
 
+def restore(store: str, token_file: Path, db: Path) -> subprocess.CompletedProcess[str]:
+    """The real `huddle-board restore`, as IT would run it on a replacement kiosk."""
+    command = [BIN / "huddle-board", "restore", "--store", store, "--token-file", token_file]
+    return subprocess.run(
+        [*command, "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_a_demo_ward_drains_exactly_once(
     demo: Path, tmp_path: Path, central: CentralProcess
 ) -> None:
@@ -219,21 +230,7 @@ def test_restore_rebuilds_the_kiosk_then_it_pushes_on(
     # The kiosk dies; a new one is restored with a token of its own.
     new_token = write_token(tmp_path, central.token(WARD, "kiosk-2"), "new.token")
     restored = tmp_path / "replacement.db"
-    done = subprocess.run(
-        [
-            BIN / "huddle-board",
-            "restore",
-            "--store",
-            central.url,
-            "--token-file",
-            new_token,
-            "--db",
-            restored,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = restore(central.url, new_token, restored)
     assert done.returncode == 0, done.stderr
     old, new = connect_raw(demo), connect_raw(restored)
     for entity, count in local_counts(old).items():
@@ -244,21 +241,7 @@ def test_restore_rebuilds_the_kiosk_then_it_pushes_on(
     assert new.execute("PRAGMA quick_check").fetchone()[0] == "ok"
     assert state.read_status(new, True).headline == "synced"
     # Restoring over it again is refused: only a new file is written.
-    again = subprocess.run(
-        [
-            BIN / "huddle-board",
-            "restore",
-            "--store",
-            central.url,
-            "--token-file",
-            new_token,
-            "--db",
-            restored,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    again = restore(central.url, new_token, restored)
     assert again.returncode == 2 and "not empty" in again.stderr
     # The board works on: an edit is rev + 1, which the store applies.
     db = Database(new)

@@ -16,6 +16,7 @@ from huddle_board.cli import prepare_board
 from huddle_board.clock import FixedClock
 from huddle_board.config import Settings
 from huddle_board.db import connect_raw
+from huddle_board.db.migrations import SYNCED_TABLES
 from huddle_board.ui.app import HuddleBoardApp
 from huddle_board.ui.widgets.forms import InitialsScreen
 from tests.support.central import CentralProcess, all_rows
@@ -31,8 +32,10 @@ def header_sync(app: HuddleBoardApp) -> str:
 def local_rows(path: Path) -> int:
     conn = connect_raw(path, read_only=True)
     try:
-        tables = ("measures", "week_values", "ideas", "pdsa_cycles", "huddles", "actions")
-        return sum(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables)
+        return sum(
+            conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in SYNCED_TABLES.values()
+        )
     finally:
         conn.close()
 

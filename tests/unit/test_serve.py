@@ -4,7 +4,6 @@ with Chromium is still to come: see issue 4)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ from sqlite_utils import Database
 
 from huddle_board.clock import FixedClock
 from huddle_board.demo import build_demo_ward
+from tests.support.central import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_serve_answers_with_the_board_page(
