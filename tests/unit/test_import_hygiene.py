@@ -59,7 +59,7 @@ def test_headless_modules_do_not_import_textual(tmp_path: Path) -> None:
     assert textual == []
 
 
-@pytest.mark.parametrize("name", ["model", "privacy", "clock"])
+@pytest.mark.parametrize("name", ["model", "privacy", "clock", "spc"])
 def test_pure_core_imports_nothing_else_from_the_project(name: str, tmp_path: Path) -> None:
     loaded = modules_after_import((f"huddle_board.{name}",), tmp_path)
     project = {module for module in loaded if module.split(".")[0] in ("huddle_board", "sync")}
