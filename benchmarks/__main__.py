@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import board, sync
+from benchmarks import board, soak, spc, sync
 
 
 def main() -> int:
@@ -26,6 +26,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="huddle-bench-") as folder:
         figures = board.run(Path(folder), runs=runs, rounds=rounds)
         figures += sync.run(Path(folder))
+        figures += spc.run(repeats=runs * 5)
+        soak_steps = 2_000 if args.quick else 20_000  # the kiosk issue's soak: 20,000 steps
+        figures += soak.run(Path(folder) / "five-years.db", soak_steps, soak_steps // 10)
     print(f"\n{'figure':<34}{'measured':>15}{'baseline':>16}  {'target':<22}verdict")
     for figure in figures:
         print(figure.line())

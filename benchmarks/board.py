@@ -125,7 +125,7 @@ class BareTabs(App[None]):
         self.query_one(TabbedContent).active = pane_id
 
 
-async def _drawn(app: App[None]) -> None:
+async def drawn(app: App[None]) -> None:
     """Wait until no worker is running (a cancelled one counts as finished) and the screen
     has been redrawn once more: the new pane's data is on screen."""
     while any(worker.is_running for worker in app.workers):
@@ -141,16 +141,16 @@ async def median_switch_ms(app: App[None], rounds: int) -> float:
     show: Callable[[str], None] = getattr(app, "action_show_pane")  # noqa: B009 (both apps have it)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
-        await _drawn(app)
+        await drawn(app)
         for pane_id in PANE_IDS[1:]:  # first visits build each pane: not counted
             show(pane_id)
-            await _drawn(app)
+            await drawn(app)
             await pilot.pause()
         for round_number in range(rounds):
             pane_id = PANE_IDS[round_number % len(PANE_IDS)]
             started = time.perf_counter()
             show(pane_id)
-            await _drawn(app)
+            await drawn(app)
             timings.append((time.perf_counter() - started) * 1000)
             await pilot.pause()
     return statistics.median(timings)

@@ -135,9 +135,13 @@ def _prepare_board(settings: Settings, clock: Clock) -> HuddleBoardApp:
         health = checked.result()
     finally:
         checking.shutdown()
+    from huddle_board.kiosk import stored_settings, with_admin_settings
+
     db, health = open_for_reading(settings.db_path, health)
     first_screen = first_counts = None
+    file_settings = settings
     try:
+        settings = with_admin_settings(settings, stored_settings(db))
         ward = queries.ward(db)
         # Read the first screen now, so the board's first frame is already complete.
         first_screen = load_box_score(db, clock.today(), settings.weeks_shown)
@@ -160,6 +164,7 @@ def _prepare_board(settings: Settings, clock: Clock) -> HuddleBoardApp:
         first_counts=first_counts,
         manage_gc=True,
     )
+    app.file_settings = file_settings
     if settings.sync_configured:
         app.after_first_frame.append(partial(start_sync, app, settings, clock))
     return app

@@ -13,6 +13,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_DB = Path("board.db")
+# The board's themes (`theme` setting): Textual's own dark theme, and black, white and yellow
+# for a wall display read from across the corridor (huddle_board/ui/theme.py).
+DEFAULT_THEME = "textual-dark"
+THEMES = (DEFAULT_THEME, "high-contrast")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,18 @@ class Settings:
     night_start: str = "22:00"
     night_end: str = "06:00"
     burn_in_shift_s: float = 300.0
+    # Also in kiosk mode: a form, the PIN or the admin screen left open this long with nobody
+    # touching the board is closed (unsaved), so the board goes back to rotating.
+    form_timeout_s: float = 300.0
+    # The board's look (one of THEMES), and the box score's headline figures in large digits:
+    # None (the default, "auto" in the settings file) means on in kiosk mode, off otherwise.
+    theme: str = DEFAULT_THEME
+    large_figures: bool | None = None
+
+    @property
+    def show_large_figures(self) -> bool:
+        """Whether the box score shows its headline figures in large digits."""
+        return self.kiosk if self.large_figures is None else self.large_figures
 
     @property
     def sync_configured(self) -> bool:
@@ -57,7 +73,10 @@ _ENV_ALIASES = {
     "HUDDLE_IDLE_BEFORE_ROTATION": "idle_before_rotation_s",
     "HUDDLE_ROTATION_EVERY": "rotation_every_s",
     "HUDDLE_BURN_IN_SHIFT": "burn_in_shift_s",
+    "HUDDLE_FORM_TIMEOUT": "form_timeout_s",
 }
+# Settings that are true, false or (None) "auto".
+_OPTIONAL_FLAGS = ("large_figures",)
 # Settings that are a time of day, HH:MM.
 _TIMES_OF_DAY = ("night_start", "night_end")
 _TRUE = ("1", "true", "yes", "on")
@@ -69,6 +88,10 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         return _store_url(value)
     if name in _TIMES_OF_DAY:
         return _time_of_day(name, value)
+    if name == "theme":
+        return _theme(value)
+    if name in _OPTIONAL_FLAGS:
+        return _optional_flag(name, value)
     if name in _OPTIONAL_PATHS:
         if not isinstance(value, str | Path):
             raise SettingsError(f"setting {name!r} must be a file path")
@@ -105,6 +128,23 @@ def _flag(name: str, value: Any) -> bool:
     raise SettingsError(f"setting {name!r} must be true or false")
 
 
+def _optional_flag(name: str, value: Any) -> bool | None:
+    """Like `_flag`, or "auto" (None: the board decides)."""
+    if isinstance(value, str) and value.strip().lower() in ("auto", ""):
+        return None
+    try:
+        return _flag(name, value)
+    except SettingsError:
+        raise SettingsError(f"setting {name!r} must be true, false or auto") from None
+
+
+def _theme(value: Any) -> str:
+    name = value.strip().lower() if isinstance(value, str) else value
+    if name not in THEMES:
+        raise SettingsError(f"setting 'theme' must be one of {', '.join(THEMES)}, not {value!r}")
+    return str(name)
+
+
 def _time_of_day(name: str, value: Any) -> str:
     """'HH:MM' (24-hour) as text, or a TOML local time; kept as 'HH:MM'."""
     if isinstance(value, dt.time):
@@ -134,6 +174,15 @@ def _store_url(value: Any) -> str | None:
     if parts.username or parts.password:
         raise SettingsError("setting 'store_url' must not hold a user name or password")
     return text.rstrip("/")
+
+
+def setting_value(name: str, value: Any) -> Any:
+    """`value` (as in the settings file or the environment) checked and converted for the
+    setting `name`; SettingsError saying what it must be."""
+    known = {item.name for item in fields(Settings)}
+    if name not in known:
+        raise SettingsError(f"unknown setting: {name}")
+    return _coerce(name, value, getattr(Settings(), name))
 
 
 def load_settings(

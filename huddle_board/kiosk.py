@@ -1,20 +1,28 @@
 """The kiosk's admin PIN: checked, hashed (scrypt with a random salt, the parameters stored
-with the hash) and kept in the local `kiosk_admin` table; and the guard that locks the PIN
-screen after too many wrong tries. No Textual here: the CLI and the tests use it as it is.
+with the hash) and kept in the local `kiosk_admin` table; the guard that locks the PIN
+screen after too many wrong tries; and the settings the admin screen may change, kept in the
+local `kiosk_settings` table. No Textual here: the CLI and the tests use it as it is.
 
 Stored form: ``scrypt$<n>$<r>$<p>$<salt hex>$<hash hex>``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from huddle_board.clock import Clock, utc_stamp
+from huddle_board.config import Settings, SettingsError, setting_value
+
+log = logging.getLogger(__name__)
 
 PIN_PATTERN = re.compile(r"[0-9]{4,8}")
 PIN_RULE = "The PIN must be 4 to 8 digits (0-9), nothing else."
@@ -136,3 +144,101 @@ class PinGuard:
     def succeeded(self) -> None:
         self.wrong = 0
         self.locked_until = None
+
+
+# -- settings changed on the kiosk -----------------------------------------------------------
+# The admin screen may change how the kiosk shows itself, never where its data is or where it
+# syncs (those stay with IT, in the settings file). What it sets is kept in the board's file,
+# local to this PC, and applies over the settings file, the environment and the command line:
+# what the ward set on the screen is what the board does. A value set back to empty goes back
+# to the settings file's (or the default).
+
+ADMIN_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("idle_before_rotation_s", "Rotate after nobody touches it for (seconds)"),
+    ("rotation_every_s", "Show each screen in rotation for (seconds)"),
+    ("night_start", "Dim at night from (HH:MM)"),
+    ("night_end", "Dim at night until (HH:MM)"),
+    ("burn_in_shift_s", "Shift the layout against burn-in every (seconds)"),
+    ("form_timeout_s", "Close a form left open after (seconds)"),
+    ("theme", "Theme (textual-dark or high-contrast)"),
+    ("large_figures", "Large headline figures (true, false or auto)"),
+)
+ADMIN_SETTING_NAMES = tuple(name for name, _ in ADMIN_SETTINGS)
+
+
+@dataclass(frozen=True)
+class StoredSetting:
+    value: str
+    set_by: str
+    set_at: str
+
+
+def setting_text(settings: Settings, name: str) -> str:
+    """A setting's value as it is written in the settings file (and on the admin screen)."""
+    value = getattr(settings, name)
+    if value is None:
+        return "auto"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def stored_settings(conn: sqlite3.Connection) -> dict[str, StoredSetting]:
+    """The settings changed on this kiosk's admin screen (none when the store predates them)."""
+    try:
+        rows = conn.execute("SELECT name, value, set_by, set_at FROM kiosk_settings").fetchall()
+    except sqlite3.OperationalError:
+        return {}
+    return {str(n): StoredSetting(str(v), str(b), str(a)) for n, v, b, a in rows}
+
+
+def check_admin_settings(changes: Mapping[str, str]) -> dict[str, Any]:
+    """Each changed setting checked: its value, converted (an empty one, which means 'back to
+    the settings file', is left out); SettingsError naming the first that is wrong and what
+    it must be."""
+    checked: dict[str, Any] = {}
+    for name, text in changes.items():
+        if name not in ADMIN_SETTING_NAMES:
+            raise SettingsError(f"{name!r} cannot be changed on the kiosk")
+        if text.strip():
+            checked[name] = setting_value(name, text.strip())
+    return checked
+
+
+def save_admin_settings(
+    conn: sqlite3.Connection, changes: Mapping[str, str], initials: str, clock: Clock
+) -> None:
+    """Keep `changes` (name → text; "" to forget the kiosk's own value) in one transaction on
+    an autocommit connection to a migrated store, after checking every one of them."""
+    check_admin_settings(changes)
+    now = utc_stamp(clock)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for name, text in changes.items():
+            if text.strip():
+                conn.execute(
+                    "INSERT INTO kiosk_settings (name, value, set_by, set_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+                    "set_by = excluded.set_by, set_at = excluded.set_at",
+                    [name, text.strip(), initials, now],
+                )
+            else:
+                conn.execute("DELETE FROM kiosk_settings WHERE name = ?", [name])
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def with_admin_settings(settings: Settings, stored: Mapping[str, StoredSetting]) -> Settings:
+    """`settings` with the kiosk's own values over them. A stored value that no longer checks
+    (an older board's, say) is left out and logged: the board still starts."""
+    values: dict[str, Any] = {}
+    for name, setting in stored.items():
+        try:
+            values.update(check_admin_settings({name: setting.value}))
+        except SettingsError as error:
+            log.warning("kiosk setting %s=%r ignored: %s", name, setting.value, error)
+    return dataclasses.replace(settings, **values)

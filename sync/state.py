@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from huddle_board.clock import Clock, utc_stamp
-from huddle_board.db.connection import StoreUnavailable
+from huddle_board.db.connection import refused_write
 from sync import outbox
 from sync.outbox import Connection, Key
 from sync.protocol import parse_timestamp
@@ -131,7 +131,7 @@ def retry_set_aside(conn: Connection, keys: Iterable[Key] | None) -> int:
         with outbox.writing(conn):
             return outbox.retry(conn, None if keys is None else list(keys))
     except sqlite3.OperationalError as error:  # locked for too long, read-only, full
-        raise StoreUnavailable(f"the board's database cannot be written: {error}") from error
+        raise refused_write(error) from error
 
 
 def record_outcome(conn: Connection, clock: Clock, outcome: str, detail: str = "") -> None:

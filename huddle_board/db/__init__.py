@@ -7,10 +7,13 @@ Never imports Textual: the sync job and the command line use it headless.
 from huddle_board.db.connection import (
     Reader,
     StoreHealth,
+    StoreInterrupted,
     StoreUnavailable,
     check_store,
     connect,
     connect_raw,
+    refused_write,
+    store_fault,
     transaction,
 )
 from huddle_board.db.migrations import migrate, open_for_reading, open_store
@@ -18,6 +21,7 @@ from huddle_board.db.migrations import migrate, open_for_reading, open_store
 __all__ = [
     "Reader",
     "StoreHealth",
+    "StoreInterrupted",
     "StoreUnavailable",
     "check_store",
     "connect",
@@ -25,5 +29,7 @@ __all__ = [
     "migrate",
     "open_for_reading",
     "open_store",
+    "refused_write",
+    "store_fault",
     "transaction",
 ]

@@ -26,6 +26,37 @@ class StoreUnavailable(RuntimeError):
     """The store cannot take this write: damaged, read-only, or locked for too long."""
 
 
+class StoreInterrupted(StoreUnavailable):
+    """The store refused a write for now, and trying again later may work: the file is locked
+    by another program, the disk refuses writes (read-only, failing) or is full. The write was
+    rolled back whole; nothing of it was committed."""
+
+
+def store_fault(error: sqlite3.Error) -> str:
+    """What went wrong with the store, in words for the ward (from SQLite's error code)."""
+    name = str(getattr(error, "sqlite_errorname", "") or "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "the board's data file is locked by another program"
+    if name.startswith("SQLITE_READONLY") or name.startswith("SQLITE_IOERR"):
+        return f"the disk refuses to write the board's data file ({error})"
+    if name.startswith("SQLITE_FULL"):
+        return "the disk is full"
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return f"the board's data file cannot be read ({error})"
+    return f"the board's data file cannot be used ({error})"
+
+
+def refused_write(error: sqlite3.Error) -> StoreUnavailable:
+    """The exception for a write SQLite refused: StoreInterrupted when it may pass (locked,
+    read-only, failing or full disk), StoreUnavailable when it will not (a damaged file)."""
+    name = str(getattr(error, "sqlite_errorname", "") or "")
+    transient = name.startswith(
+        ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_FULL")
+    )
+    kind = StoreInterrupted if transient else StoreUnavailable
+    return kind(f"Changes cannot be saved: {store_fault(error)}")
+
+
 @dataclass(frozen=True)
 class StoreHealth:
     ok: bool
@@ -97,7 +128,7 @@ def transaction(db: Database) -> Iterator[Database]:
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.DatabaseError as error:
-        raise StoreUnavailable(f"the board's database cannot be written: {error}") from error
+        raise refused_write(error) from error
     try:
         yield db
         conn.execute("COMMIT")
@@ -106,5 +137,5 @@ def transaction(db: Database) -> Iterator[Database]:
             conn.execute("ROLLBACK")
         # Locked, read-only, full or damaged: the store's fault, not the input's.
         if isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError:
-            raise StoreUnavailable(f"the board's database cannot be written: {error}") from error
+            raise refused_write(error) from error
         raise

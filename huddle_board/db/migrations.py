@@ -181,11 +181,29 @@ def _kiosk_admin(db: Database) -> None:
     )
 
 
+def _kiosk_settings(db: Database) -> None:
+    """Settings changed on the kiosk's admin screen, local to this PC and never synced (no
+    outbox rows): a setting's name, its value as text (as in the settings file), and who set
+    it when. They apply over the settings file (see `huddle_board.kiosk`)."""
+    _run_statements(
+        db,
+        """
+        CREATE TABLE kiosk_settings (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            set_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 # (name, function) in order; names are never changed once released.
 MIGRATIONS = (
     ("0001_initial", _initial),
     ("0002_sync_local", _sync_local),
     ("0003_kiosk_admin", _kiosk_admin),
+    ("0004_kiosk_settings", _kiosk_settings),
 )
 
 

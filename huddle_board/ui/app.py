@@ -20,7 +20,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
@@ -32,12 +32,13 @@ if TYPE_CHECKING:
 
 from huddle_board.clock import Clock
 from huddle_board.config import Settings
-from huddle_board.db import StoreHealth, StoreUnavailable
+from huddle_board.db import StoreHealth, StoreInterrupted, StoreUnavailable
 from huddle_board.model import Ward
 from huddle_board.staleness import BURN_IN_OFFSETS, is_night, parse_hhmm
 from huddle_board.ui.messages import DataChanged, Problem
 from huddle_board.ui.screens.box_score import BoxScorePane
 from huddle_board.ui.store import StoreAccess
+from huddle_board.ui.theme import use_theme
 from huddle_board.ui.widgets.footer import BoardFooter
 from huddle_board.ui.widgets.header import BoardHeader
 from huddle_board.ui.widgets.pane import BoardPane
@@ -60,6 +61,8 @@ ROTATION = ("box-score", "ideas", "actions", "huddle")
 TOUCH_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 # Kiosk mode: how often the board checks whether its data is stale and whether it is night.
 KIOSK_CHECK_S = 60.0
+# While the store has a fault: how often the board tries it again.
+STORE_WATCH_S = 5.0
 
 
 def pane_class(module: str, name: str) -> type[BoardPane]:
@@ -74,8 +77,20 @@ class BoardTabs(TabbedContent):
     switch tabs: only a key or a click does, so a late focus in a pane the user has left
     (a form closing, a load finishing) never pulls the board back to it."""
 
+    # Textual calls the handler of every class in the MRO: `prevent_default` keeps
+    # TabbedContent's own from running after these.
+
     def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
         event.stop()
+        event.prevent_default()
+
+    def _on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        """A tab bar's activation that arrives after the board has moved on (two switches in
+        quick succession: keys pressed fast, or the kiosk's rotation) would switch back to
+        the older tab: only the tab the bar shows now counts."""
+        if event.tabs.active != (event.tab.id or ""):
+            event.stop()
+            event.prevent_default()
 
 
 class KioskChecked(Message):
@@ -139,6 +154,7 @@ class HuddleBoardApp(App[None]):
         manage_gc: bool = False,
     ) -> None:
         super().__init__()
+        use_theme(self, settings.theme)
         self.manage_gc = manage_gc
         # Started in worker threads once the first frame is drawn, so they never delay it
         # (the CLI puts the sync job here), and how to ask that job for a cycle now.
@@ -148,6 +164,9 @@ class HuddleBoardApp(App[None]):
         self.first_screen = first_screen
         self.first_counts = first_counts
         self.settings = settings
+        # The settings before the kiosk's own (admin screen) values: what a value set back to
+        # empty there returns to. `cli.prepare_board` sets it; otherwise the same.
+        self.file_settings = settings
         self.store = store
         self.ward = ward
         self.clock = clock
@@ -165,14 +184,16 @@ class HuddleBoardApp(App[None]):
         self._burn_in_at = monotonic()
         self.data_as_of: dt.datetime | None = None
         self.stale: list[str] = []
+        # The store's faults: writes refused for now and kept to run again, and what the
+        # banner says of them now.
+        self._pending_writes: list[tuple[Write, str, str]] = []
+        self._problem = ""
+        self._banner_shown = ""
 
     def compose(self) -> ComposeResult:
         yield BoardHeader(self.ward, self.clock, self.first_counts, self.settings.sync_configured)
-        problem = "" if self.store.writable else self.store.health.problem
-        banner = Static(
-            self._banner_text(problem), id="banner", markup=False, classes="shown" * bool(problem)
-        )
-        yield banner
+        standing = self.standing_notice()
+        yield Static(standing, id="banner", markup=False, classes="shown" * bool(standing))
         if self.settings.kiosk:
             yield Static("", id="stale-banner", markup=False)
         with BoardTabs(id="panes"):
@@ -190,7 +211,9 @@ class HuddleBoardApp(App[None]):
     # Freezing happens once per screen, so what it keeps back from the collector is bounded.
 
     def on_mount(self) -> None:
+        self._banner_shown = self.standing_notice()
         self.call_after_refresh(self._first_frame_drawn)
+        self.set_interval(STORE_WATCH_S, self.store_watch)
         if self.settings.kiosk:
             self.set_interval(1, self.rotation_tick)
             self.set_interval(1, self.burn_in_tick)
@@ -211,11 +234,67 @@ class HuddleBoardApp(App[None]):
         if self.manage_gc:
             gc.freeze()
 
-    @staticmethod
-    def _banner_text(problem: str) -> str:
-        if not problem:
-            return ""
-        return f"⚠ {problem} — changes are not being saved; call IT. The data shown is kept."
+    # -- the store's faults ----------------------------------------------------------------
+    # A damaged file (found at start) stays in the banner. A read that fails (the file cannot
+    # be read) or a write refused for now (locked by another program, read-only or full disk)
+    # shows in the banner while it lasts: the board keeps showing its last data, tries again
+    # every STORE_WATCH_S, and the banner goes once the file works again.
+
+    def standing_notice(self) -> str:
+        """What the banner says while the store has a fault ("" when it has none)."""
+        lines = []
+        if not self.store.writable:
+            lines.append(
+                f"⚠ {self.store.health.problem} — changes are not being saved; call IT. "
+                "The data shown is kept."
+            )
+        elif self.store.write_fault:
+            waiting = len(self._pending_writes)
+            kept = f"{waiting} change{'s are' if waiting != 1 else ' is'} waiting. " * bool(waiting)
+            lines.append(
+                f"⚠ {self.store.write_fault}. {kept}Nothing is lost: the board tries again "
+                "by itself."
+            )
+        if self.store.read_fault:
+            lines.append(
+                f"⚠ Showing the data as of {self._as_of()}: {self.store.read_fault}. "
+                "The board tries again by itself."
+            )
+        return "\n".join(lines)
+
+    def _as_of(self) -> str:
+        at = self.store.last_read_at
+        return "start-up" if at is None else at.strftime("%H:%M")
+
+    def store_watch(self) -> None:
+        """Every STORE_WATCH_S: while the store has a fault, try it again (in a worker) and
+        keep the banner in step with it."""
+        if self.store.read_fault:
+            for pane in self.query(BoardPane):
+                if pane.is_active:
+                    pane.reload()
+        if self.store.write_fault and self.store.writable:
+            self._probe_write()
+        self.show_standing()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="store-watch")
+    def _probe_write(self) -> None:
+        if self.store.probe_write() and self._pending_writes:
+            self.call_from_thread(self._retry_pending)
+
+    def _retry_pending(self) -> None:
+        pending, self._pending_writes = self._pending_writes, []
+        for write, initials, what in pending:
+            self._run_write(write, initials, what)
+
+    def show_standing(self) -> None:
+        """Draw the banner: the store's standing notice, then the latest problem if any."""
+        text = "\n".join(part for part in (self.standing_notice(), self._problem) if part)
+        banner = self.query_one("#banner", Static)
+        if text != self._banner_shown:
+            self._banner_shown = text
+            banner.update(Content(text))
+            banner.set_class(bool(text), "shown")
 
     # -- screens ---------------------------------------------------------------------------
 
@@ -273,12 +352,47 @@ class HuddleBoardApp(App[None]):
                 self.exit()
             elif choice == "retry":
                 self.action_show_pane("sync")
+            elif choice == "settings":
+                self._open_settings()
+            elif choice == "ward":
+                from huddle_board.ui.widgets.admin_forms import WardSetupForm
+
+                self.push_screen(WardSetupForm(self.ward, self.settings), callback=self.ward_set)
 
         def unlocked(right: bool | None) -> None:
             if right:
                 self.push_screen(AdminMenu(), callback=chosen)
 
         self.push_screen(PinScreen(self.store, self._pin_guard), callback=unlocked)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="admin")
+    def _open_settings(self) -> None:
+        from huddle_board.kiosk import stored_settings
+        from huddle_board.ui.widgets.admin_forms import KioskSettingsForm
+
+        with self.store.session() as conn:
+            stored = stored_settings(conn)
+        form = KioskSettingsForm(self.settings, self.file_settings, stored)
+        self.call_from_thread(self.push_screen, form, self.apply_settings)
+
+    def apply_settings(self, settings: Settings | None) -> None:
+        """The admin screen saved the kiosk's settings: they apply at once."""
+        if settings is None:
+            return
+        before, self.settings = self.settings, settings
+        use_theme(self, settings.theme)
+        if before.show_large_figures != settings.show_large_figures:
+            self.query_one(BoxScorePane).set_large_figures(settings.show_large_figures)
+        self.night_tick()
+        self.notify("The kiosk's settings are saved and in force.", timeout=10)
+
+    def ward_set(self, ward: Ward | None) -> None:
+        """The admin screen renamed the ward: the header shows the new name."""
+        if ward is None:
+            return
+        self.ward = ward
+        self.query_one(BoardHeader).show_ward(ward)
+        self.notify(f"The ward's name is now {ward.name}.", timeout=10, markup=False)
 
     async def on_event(self, event: events.Event) -> None:
         if self.settings.kiosk and isinstance(event, TOUCH_EVENTS) and not event.is_forwarded:
@@ -297,10 +411,15 @@ class HuddleBoardApp(App[None]):
     def rotation_tick(self) -> None:
         """Called every second in kiosk mode: once the board has been idle for
         `idle_before_rotation_s`, show the ROTATION screens in turn, one every
-        `rotation_every_s`. Not while a form or the admin screen is open."""
-        if not self.settings.kiosk or len(self.screen_stack) > 1:
+        `rotation_every_s`. Not while a form or the admin screen is open: one left open for
+        `form_timeout_s` with nobody touching the board is closed, unsaved."""
+        if not self.settings.kiosk:
             return
         now = self.monotonic()
+        if len(self.screen_stack) > 1:
+            if now - self._last_touch >= self.settings.form_timeout_s:
+                self.close_forgotten_screen()
+            return
         if self._rotation_step is None:
             if now - self._last_touch < self.settings.idle_before_rotation_s:
                 return
@@ -312,6 +431,19 @@ class HuddleBoardApp(App[None]):
         self._rotation_step = step
         self._rotated_at = now
         self.action_show_pane(ROTATION[step])
+
+    def close_forgotten_screen(self) -> None:
+        """Close the screen on top (a form, the PIN or the admin menu) as its Cancel or Close
+        would: a closed form writes nothing. One a tick, so a stack of them goes in turn."""
+        screen = self.screen
+        self.log.info(f"kiosk: closing {type(screen).__name__}, left open with nobody about")
+        screen.dismiss(None)
+        if len(self.screen_stack) <= 2:
+            minutes = round(self.settings.form_timeout_s / 60)
+            self.show_problem(
+                f"A form was left open for {minutes} minute{'s' * (minutes != 1)} with nobody "
+                "using the board: it was closed, and nothing in it was saved."
+            )
 
     # -- kiosk display: stale data, night, burn-in ------------------------------------------
 
@@ -426,6 +558,11 @@ class HuddleBoardApp(App[None]):
         except InvalidInput as refused:
             self.post_message(Problem(refused.message))
             return
+        except StoreInterrupted:
+            # Locked, read-only or full: kept, and written again once the file takes writes.
+            self._pending_writes.append((write, initials, what))
+            self.call_from_thread(self.show_standing)
+            return
         except StoreUnavailable as refused:
             self.post_message(Problem(str(refused)))
             return
@@ -434,6 +571,7 @@ class HuddleBoardApp(App[None]):
     # -- reactions ------------------------------------------------------------------------
 
     def on_data_changed(self, message: DataChanged) -> None:
+        self.show_standing()  # a write went through: a write fault the banner showed is over
         for pane in self.query(BoardPane):
             if pane.loaded_once:
                 pane.reload()
@@ -447,23 +585,15 @@ class HuddleBoardApp(App[None]):
         self.show_problem(message.text)
 
     def show_problem(self, text: str) -> None:
-        """Show `text` in the banner for 30 s; a damaged store's notice always stays first."""
-        notice = f"⚠ {text}"
-        if not self.store.writable:
-            notice = f"{self._banner_text(self.store.health.problem)}\n{notice}"
-        banner = self.query_one("#banner", Static)
-        banner.update(Content(notice))
-        banner.add_class("shown")
-        self.set_timer(30, lambda: self._clear_banner(notice))
+        """Show `text` in the banner for 30 s, under the store's standing notice if any."""
+        notice = self._problem = f"⚠ {text}"
+        self.show_standing()
+        self.set_timer(30, lambda: self._clear_problem(notice))
 
-    def _clear_banner(self, notice: str) -> None:
-        banner = self.query_one("#banner", Static)
-        if str(banner.content) != notice:
-            return  # a newer problem is on show
-        if self.store.writable:
-            banner.remove_class("shown")
-        else:
-            banner.update(Content(self._banner_text(self.store.health.problem)))
+    def _clear_problem(self, notice: str) -> None:
+        if self._problem == notice:  # not when a newer problem is on show
+            self._problem = ""
+            self.show_standing()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.worker_failed(event)
@@ -491,7 +621,7 @@ def make_app(
     box score's data when it was read during start-up (shown in the very first frame), and
     `first_counts` the header's open and overdue actions; `manage_gc` for the board started by
     `cli.prepare_board`, which turned the garbage collector off."""
-    store = StoreAccess(db_path, health)
+    store = StoreAccess(db_path, health, clock.now)
     return HuddleBoardApp(
         settings, store, ward, clock, monotonic, first_screen, first_counts, manage_gc
     )

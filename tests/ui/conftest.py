@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -106,3 +107,12 @@ async def settle(pilot: Pilot[None]) -> None:
         while any(worker.is_running for worker in pilot.app.workers):
             await asyncio.sleep(0.001)
     await pilot.pause()
+
+
+def revisions(path: Path) -> int:
+    """How many revisions of entries the file holds (each write adds to one)."""
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT coalesce(sum(rev), 0) FROM outbox").fetchone()[0])
+    finally:
+        conn.close()

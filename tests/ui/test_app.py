@@ -12,6 +12,7 @@ import pytest
 from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent
 
+from benchmarks.board import drawn
 from huddle_board.cli import prepare_board
 from huddle_board.clock import FixedClock
 from huddle_board.config import Settings
@@ -69,6 +70,22 @@ async def test_number_keys_switch_panes(demo_path: Path, board: BoardFactory) ->
             pane = app.query_one(f"#{pane_id}-pane", BoardPane)
             assert pane.loaded_once
             assert app.focused is not None and pane in app.focused.ancestors_with_self
+
+
+async def test_switches_in_quick_succession_end_on_the_last(
+    demo_path: Path, board: BoardFactory
+) -> None:
+    """Each switch is answered late by the tab bar and by the new pane's focus: neither may
+    take the board back to an earlier screen. Seen in the kiosk's soak as a rotation that
+    stuck now and then: a switch as soon as the last one is drawn (`drawn`, as there)."""
+    app = board(demo_path)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        for step in range(40):
+            pane_id = PANES[step % 4]
+            app.action_show_pane(pane_id)
+            await drawn(app)
+            assert active(app) == pane_id, f"step {step}"
 
 
 async def test_clicking_a_tab_switches_panes(demo_path: Path, board: BoardFactory) -> None:

@@ -15,8 +15,9 @@ from huddle_board.clock import FixedClock
 from huddle_board.db import connect_raw
 from huddle_board.kiosk import set_pin
 from huddle_board.ui.app import HuddleBoardApp
+from huddle_board.ui.screens.week_form import WeekValuesForm
 from huddle_board.ui.widgets.admin import AdminMenu, PinScreen
-from tests.ui.conftest import KIOSK, NOW, BoardFactory, ManualMonotonic, settle
+from tests.ui.conftest import KIOSK, NOW, BoardFactory, ManualMonotonic, revisions, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -113,7 +114,13 @@ async def test_wrong_pins_then_the_lockout_then_the_admin_menu(
         await enter_pin(pilot, PIN)
         assert isinstance(app.screen, AdminMenu)
         labels = [str(button.label) for button in app.screen.query(Button)]
-        assert labels == ["Exit the board", "Retry set-aside entries", "Close"]
+        assert labels == [
+            "Kiosk settings",
+            "Ward set-up",
+            "Retry set-aside entries",
+            "Exit the board",
+            "Close",
+        ]
         assert await pilot.click("#exit")
         await pilot.pause()
         assert app._exit
@@ -215,6 +222,53 @@ async def test_no_rotation_under_an_open_admin_screen(
         await settle(pilot)
         await pilot.press("f9")
         await settle(pilot)
-        monotonic.advance(1000)
+        monotonic.advance(299)
         app.rotation_tick()
         assert not app.rotating and isinstance(app.screen, PinScreen)
+
+
+async def test_a_form_left_open_is_closed_unsaved_and_rotation_resumes(
+    demo_path: Path, kiosk_board: BoardFactory, monotonic: ManualMonotonic
+) -> None:
+    app = kiosk_board(demo_path, form_timeout_s=300)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, WeekValuesForm)
+        typed = form.focused
+        assert isinstance(typed, Input)
+        await pilot.press("7")
+        before = revisions(demo_path)
+        monotonic.advance(299)
+        app.rotation_tick()
+        await settle(pilot)
+        assert app.screen is form and not app.rotating
+        monotonic.advance(1)
+        app.rotation_tick()
+        await settle(pilot)
+        assert len(app.screen_stack) == 1 and not app.rotating
+        assert str(app.query_one("#banner", Static).render()) == (
+            "⚠ A form was left open for 5 minutes with nobody using the board: it was closed, "
+            "and nothing in it was saved."
+        )
+        assert revisions(demo_path) == before
+        app.rotation_tick()  # idle all along: the rotation starts at once
+        await settle(pilot)
+        assert app.rotating and active(app) == "box-score"
+
+
+async def test_the_pin_screen_and_admin_menu_close_after_the_timeout_too(
+    demo_path: Path, kiosk_board: BoardFactory, monotonic: ManualMonotonic
+) -> None:
+    app = kiosk_board(demo_path, form_timeout_s=60)
+    async with app.run_test(size=KIOSK) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, PinScreen)
+        monotonic.advance(60)
+        app.rotation_tick()
+        await settle(pilot)
+        assert len(app.screen_stack) == 1

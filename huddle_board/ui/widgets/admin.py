@@ -148,7 +148,8 @@ class PinScreen(ReportsWorkerFailures, ModalScreen[bool]):
 
 
 class AdminMenu(ModalScreen[str | None]):
-    """What the admin may do: dismissed with "exit", "retry" or None (closed)."""
+    """What the admin may do: dismissed with "settings", "ward", "retry", "exit" or None
+    (closed)."""
 
     DEFAULT_CSS = ADMIN_CSS
     AUTO_FOCUS = "Button"
@@ -157,17 +158,15 @@ class AdminMenu(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-box initials-box"):
             yield Label("Admin", classes="form-title", markup=False)
-            yield Button("Exit the board", variant="error", id="exit")
+            yield Button("Kiosk settings", id="settings")
+            yield Button("Ward set-up", id="ward")
             yield Button("Retry set-aside entries", id="retry")
+            yield Button("Exit the board", variant="error", id="exit")
             yield Button("Close", id="close")
 
-    @on(Button.Pressed, "#exit")
-    def exit_board(self) -> None:
-        self.dismiss("exit")
-
-    @on(Button.Pressed, "#retry")
-    def retry(self) -> None:
-        self.dismiss("retry")
+    @on(Button.Pressed, "#exit, #retry, #settings, #ward")
+    def chosen(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id)
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from huddle_board.db import StoreUnavailable
+from huddle_board.db import StoreInterrupted, StoreUnavailable
 from huddle_board.db.commands import Author, InvalidInput, check_initials
 from huddle_board.ui.messages import DataChanged
 from huddle_board.ui.widgets.failures import ReportsWorkerFailures
@@ -105,12 +105,15 @@ class FormScreen(ReportsWorkerFailures, ModalScreen[T], Generic[T]):
                 result = save(db, self.board.author(initials))
         except (InvalidInput, StoreUnavailable) as refused:
             text = refused.message if isinstance(refused, InvalidInput) else str(refused)
+            if isinstance(refused, StoreInterrupted):
+                text += ". What you typed is kept here: press Save again in a moment."
             self.post_message(self.Refused(text))
             return
         self.post_message(self.Saved(result))
 
     def on_form_screen_refused(self, message: Refused) -> None:
         self.show_error(message.text)
+        self.board.show_standing()  # a refused write is the store's fault: the banner says so
 
     def on_form_screen_saved(self, message: Saved) -> None:
         self.board.post_message(DataChanged(self.WHAT))

@@ -238,6 +238,12 @@ class BoardHeader(ReportsWorkerFailures, Horizontal):
         )
         self._fit()
 
+    def show_ward(self, ward: Ward) -> None:
+        """The ward was renamed (admin screen)."""
+        self.ward = ward
+        self.query_one("#header-ward", Static).update(Content(ward.name))
+        self._fit()
+
     def show_as_of(self, moment: dt.datetime) -> None:
         """Kiosk mode: say when the data was last read from the store."""
         self.as_of = f"{moment:%H:%M}"

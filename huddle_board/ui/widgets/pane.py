@@ -3,6 +3,7 @@ shows them when they arrive, so the event loop never waits on SQLite."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -87,6 +88,16 @@ class BoardPane(ReportsWorkerFailures, Vertical):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def _load(self) -> None:
+        try:
+            self._read()
+        except sqlite3.Error:
+            if not self.board.store.read_fault:
+                raise  # not the file's fault: the banner says something went wrong
+            # The file cannot be read: the last data stays, the banner says so and the app
+            # tries again (`HuddleBoardApp.store_watch`).
+            self.app.call_from_thread(self.board.show_standing)
+
+    def _read(self) -> None:
         with self.board.store.session() as db:
             version = None
             if self.TABLES:  # read before the data: a write in between costs a fetch, no more
