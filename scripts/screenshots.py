@@ -1,4 +1,4 @@
-"""Render the board's four screens on the demo ward as SVG files for the README:
+"""Render the board's screens on the demo ward as SVG files for the README:
 `python scripts/screenshots.py docs/` (a fixed clock, 160×45, the real app)."""
 
 from __future__ import annotations
@@ -32,6 +32,19 @@ async def shoot(path: Path, folder: Path) -> None:
             print(folder / f"{name}.svg")
 
 
+async def shoot_kiosk(path: Path, folder: Path) -> None:
+    """The box score as a ward's wall display shows it: kiosk mode, high contrast."""
+    settings = Settings(db_path=path, kiosk=True, theme="high-contrast")
+    app = prepare_board(settings, FixedClock(NOW))
+    async with app.run_test(size=(160, 45)) as pilot:
+        for _ in range(3):
+            await pilot.pause(0.05)
+            while any(worker.is_running for worker in app.workers):
+                await asyncio.sleep(0.001)
+        app.save_screenshot(str(folder / "kiosk.svg"))
+        print(folder / "kiosk.svg")
+
+
 def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
     folder.mkdir(parents=True, exist_ok=True)
@@ -41,6 +54,7 @@ def main() -> None:
         build_demo_ward(db, clock=FixedClock(NOW))
         db.close()
         asyncio.run(shoot(path, folder))
+        asyncio.run(shoot_kiosk(path, folder))
 
 
 if __name__ == "__main__":

@@ -15,9 +15,9 @@ from huddle_board.clock import FixedClock
 from huddle_board.db import connect_raw
 from huddle_board.kiosk import set_pin
 from huddle_board.ui.app import HuddleBoardApp
-from huddle_board.ui.screens.week_form import WeekValuesForm
 from huddle_board.ui.widgets.admin import AdminMenu, PinScreen
 from tests.ui.conftest import KIOSK, NOW, BoardFactory, ManualMonotonic, revisions, settle
+from tests.ui.test_box_score import open_form
 
 pytestmark = pytest.mark.anyio
 
@@ -232,13 +232,7 @@ async def test_a_form_left_open_is_closed_unsaved_and_rotation_resumes(
 ) -> None:
     app = kiosk_board(demo_path, form_timeout_s=300)
     async with app.run_test(size=KIOSK) as pilot:
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, WeekValuesForm)
-        typed = form.focused
-        assert isinstance(typed, Input)
+        form = await open_form(pilot)
         await pilot.press("7")
         before = revisions(demo_path)
         monotonic.advance(299)
