@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import board, soak, spc, sync
+from benchmarks import board, report, soak, spc, sync
 
 
 def main() -> int:
@@ -27,6 +27,7 @@ def main() -> int:
         figures = board.run(Path(folder), runs=runs, rounds=rounds)
         figures += sync.run(Path(folder))
         figures += spc.run(repeats=runs * 5)
+        figures += report.run(Path(folder) / "five-years.db", repeats=runs)
         soak_steps = 2_000 if args.quick else 20_000  # the kiosk issue's soak: 20,000 steps
         figures += soak.run(Path(folder) / "five-years.db", soak_steps, soak_steps // 10)
     print(f"\n{'figure':<34}{'measured':>15}{'baseline':>16}  {'target':<22}verdict")

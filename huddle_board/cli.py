@@ -8,6 +8,9 @@ huddle-board init --db board.db --ward RAI-7A --name "Ward 7A"
 huddle-board demo --db demo.db [--ward CODE] [--weeks N]
 huddle-board export --db board.db --csv out/
 huddle-board restore --store https://store.example --token-file token --db new.db
+huddle-board report --db board.db --week 2026-W47 --out report.html [--format md]
+huddle-board import values figures.csv --map figures.toml --db board.db --initials JM
+             [--dry-run] [--replace]
 huddle-board serve --db board.db [--host 127.0.0.1] [--port 8000]   the board in a browser
 """
 
@@ -33,6 +36,23 @@ if TYPE_CHECKING:
     from huddle_board.ui.app import HuddleBoardApp
 
 EXAMPLES = __doc__.split("\n\n", 1)[1] if __doc__ else ""
+IMPORT_EXAMPLE = """\
+example:
+  huddle-board import values finance.csv --map finance.toml --db board.db --dry-run
+  huddle-board import values finance.csv --map finance.toml --db board.db --initials JM
+
+finance.toml names the column with the week (a date on any day of it, or 2026-W47) and, for
+each measure (its name on the board, or its id), the column with its figures:
+  week_column = "Week ending"
+  date_format = "%d/%m/%Y"          # optional; 2026-11-29, 29/11/2026, 2026-W48 read anyway
+  missing = ["n/a", "-"]            # optional: cells meaning "no figure", besides empty ones
+  [measures]
+  "Bank nursing spend" = "Bank £"
+  "Falls per 1,000 occupied bed days" = { numerator = "Falls", denominator = "Bed days" }
+
+Every row is checked first; any problem (listed by line) and nothing is written. A week that
+already has a value for a measure is refused unless --replace. Exit status: 0 imported (or
+checked, with --dry-run), 1 rows refused, 2 the mapping, the file or the board is wrong."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +97,32 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--store", help="the central store's URL")
     restore.add_argument("--token-file", type=Path, help="the device token (mode 0600)")
     restore.add_argument("--ca-file", type=Path, help="the board's own CA certificate")
+    imports = commands.add_parser("import", help="import weekly figures from a CSV file")
+    imported = imports.add_subparsers(dest="what", required=True, metavar="values")
+    values = imported.add_parser(
+        "values",
+        help="a CSV of weekly figures, its columns mapped to measures by a TOML file",
+        epilog=IMPORT_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    values.add_argument("file", type=Path, help="the CSV file")
+    values.add_argument(
+        "--map", type=Path, required=True, dest="mapping", metavar="MAPPING.toml", help="see below"
+    )
+    values.add_argument("--db", type=Path, dest="sub_db", metavar="PATH", help="the board's file")
+    values.add_argument("--initials", help="who is importing, e.g. JM (not for --dry-run)")
+    values.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+    values.add_argument("--replace", action="store_true", help="overwrite values already stored")
+    report = commands.add_parser("report", help="write a week's report-out (HTML or Markdown)")
+    report.add_argument("--db", type=Path, dest="sub_db")
+    report.add_argument("--week", required=True, help="the ISO week, e.g. 2026-W47")
+    report.add_argument("--out", type=Path, required=True, help="the file to write")
+    report.add_argument(
+        "--format",
+        choices=("html", "md"),
+        dest="report_format",
+        help="html (one self-contained page, the default) or md; a .md --out means md",
+    )
     return parser
 
 
@@ -303,6 +349,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return set_admin_pin(settings, args.pin_stdin)
     if args.command == "serve":
         return serve_board(settings, args.settings, args.host, args.port)
+    if args.command == "import":
+        return import_values(settings, args)
+    if args.command == "report":
+        return report_command(settings, args.week, args.out, args.report_format)
     return run_board(settings)
 
 
@@ -327,4 +377,78 @@ def serve_board(settings: Settings, settings_file: Path | None, host: str, port:
 
     title = f"huddle-board — {settings.db_path.name}"
     Server(shlex.join(board_command(settings, settings_file)), host, port, title=title).serve()
+    return 0
+
+
+def import_values(settings: Settings, args: argparse.Namespace) -> int:
+    """`import values`: check a CSV of weekly figures against the board and import all of it,
+    or nothing (with --dry-run, only check it). The logic is in `huddle_board.importer`."""
+    from huddle_board.db import StoreUnavailable
+    from huddle_board.db.commands import Author, InvalidInput, check_initials
+    from huddle_board.importer import ImportRefused, check_values_file, import_values_file
+
+    if not settings.db_path.exists():
+        return fail(f"{settings.db_path} does not exist.")
+    if not args.dry_run and not args.initials:
+        return fail("--initials is needed: who is importing (2 to 4 letters, e.g. JM).")
+    db, health = open_store(settings.db_path)
+    try:
+        initials = check_initials(args.initials, "--initials") if args.initials else ""
+        ward, clock, replace = queries.ward(db), SystemClock(), args.replace
+        if ward is None:
+            return fail(f"{settings.db_path} has no ward: run `huddle-board init` first.")
+        done = "Dry run: nothing was written."
+        if args.dry_run:
+            check = check_values_file(db, args.file, args.mapping, clock.today(), replace=replace)
+        elif not health.ok:
+            return fail(health.problem)
+        else:
+            author = Author(ward.code, initials, clock)
+            outcome = import_values_file(db, author, args.file, args.mapping, replace=replace)
+            check, done = outcome.check, outcome.done
+    except (ImportRefused, InvalidInput) as refused:
+        return fail(refused.message)
+    except StoreUnavailable as refused:
+        return fail(f"{refused}; nothing was imported.")
+    finally:
+        db.close()
+    if not check.ok:
+        report = check.problem_report("Use --replace to overwrite the values already stored.")
+        print("huddle-board: " + "\n".join(report), file=sys.stderr)
+        return 1
+    print("\n".join([*check.summary(), done]))
+    return 0
+
+
+def report_command(settings: Settings, week: str, out: Path, form: str | None) -> int:
+    """`report`: the week's review as one self-contained HTML page (or Markdown), written
+    whole or not at all. The logic is in `huddle_board.review` and `huddle_board.report`."""
+    from huddle_board.report import ReportRefused, render_html, render_markdown, write_report
+    from huddle_board.review import WeekNotStarted, parse_week, week_review
+
+    try:
+        monday = parse_week(week)
+    except ValueError as problem:
+        return fail(str(problem))
+    if not settings.db_path.exists():
+        return fail(f"{settings.db_path} does not exist.")
+    markdown = form == "md" or (form is None and out.suffix.lower() in (".md", ".markdown"))
+    today = SystemClock().today()
+    db, health = open_for_reading(settings.db_path)
+    try:
+        if not health.ok:
+            return fail(health.problem)
+        if queries.ward(db) is None:
+            return fail(f"{settings.db_path} has no ward: run `huddle-board init` first.")
+        review = week_review(db, monday, today=today)
+        text = (render_markdown if markdown else render_html)(review, generated_on=today)
+    except (WeekNotStarted, ReportRefused) as refused:
+        return fail(str(refused))
+    finally:
+        db.close()
+    try:
+        write_report(out, text)
+    except OSError as error:
+        return fail(f"{out} could not be written ({error.strerror or error}); nothing was written.")
+    print(f"Week review {review.label} of {review.ward.name} written to {out}.")
     return 0

@@ -6,7 +6,8 @@ for thirteen measures (one sampled every eight weeks, three still missing this w
 improvement ideas in every status with their PDSA cycles, a year of daily safety huddles and
 weekly value-management huddles, and the actions they raised (a few still open and overdue).
 Cost per patient per week and falls show a sustained improvement from about thirty weeks ago,
-after two ideas were adopted.
+after two ideas were adopted; falls is rebased there (new limits from that week, with the
+reason), cost per patient is not, so its chart shows the shift as special cause.
 
 `build_benchmark_ward` runs the same generator over five years with fifteen weekly measures,
 1,800 huddles, 2,000 ideas and 10,000 actions.
@@ -322,6 +323,11 @@ _TEMPLATES: tuple[_Template, ...] = (
         _spend(3100, 0, 350),
     ),
 )
+
+_REBASES: dict[str, str] = {
+    "falls": "Falls sensors and bay nursing in bay 2 adopted after two PDSA cycles",
+}
+"""Measures rebased at the start of the ward's sustained improvement, with the reason."""
 
 # -- free text -------------------------------------------------------------------------------
 
@@ -876,7 +882,11 @@ def _measure_rows(setting: _Setting) -> tuple[list[Row], dict[str, str]]:
             spec = dataclasses.replace(spec, every_n_weeks=1)
         row_id = _new_id(rng)
         keys[template.key] = row_id
-        rows.append(_measure_row(row_id, spec, len(rows)))
+        row = _measure_row(row_id, spec, len(rows))
+        if template.key in _REBASES:  # limits worked out afresh at the improvement
+            rebase = {"week": setting.improved_from.isoformat(), "reason": _REBASES[template.key]}
+            row["rebases"] = json.dumps([rebase])
+        rows.append(row)
     return rows, keys
 
 
@@ -894,11 +904,12 @@ def _measure_row(row_id: str, spec: MeasureSpec, position: int) -> Row:
         "is_ratio": int(spec.is_ratio),
         "ratio_scale": spec.ratio_scale,
         "position": position,
+        "rebases": "[]",
     }
 
 
 def _as_measure(row: Row) -> Measure:
-    fields = {f.name for f in dataclasses.fields(Measure)}
+    fields = {f.name for f in dataclasses.fields(Measure)} - {"rebases"}  # JSON in the row
     values = {k: v for k, v in row.items() if k in fields}
     return Measure(**{**values, "is_ratio": bool(row["is_ratio"])})
 

@@ -92,6 +92,15 @@ class Ward:
 
 
 @dataclass(frozen=True)
+class MeasureRebase:
+    """From the week of `week` (a Monday) a measure's mean and limits are worked out afresh,
+    after a sustained change with a known cause (`reason`)."""
+
+    week: dt.date
+    reason: str
+
+
+@dataclass(frozen=True)
 class Measure:
     id: str
     name: str
@@ -106,6 +115,7 @@ class Measure:
     ratio_scale: float = 1.0
     position: int = 0
     rev: int = 1
+    rebases: tuple[MeasureRebase, ...] = ()  # oldest first
 
     def due_in(self, monday: dt.date, epoch: dt.date = dt.date(2020, 1, 6)) -> bool:
         """Whether a value is expected for the week starting `monday` (sampled measures
@@ -131,6 +141,25 @@ class Measure:
         if self.unit == "%":
             return f"{text}%"
         return text
+
+
+@dataclass(frozen=True)
+class MeasureSeries:
+    """A measure's values, one per ISO week (`weeks`, Mondays, oldest first) from its first
+    recorded value to the current week; None where a week has no value."""
+
+    measure: Measure
+    weeks: tuple[dt.date, ...]
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class PdsaStart:
+    """A PDSA cycle of an idea linked to a measure, started on `started_on`."""
+
+    started_on: dt.date
+    idea_title: str
+    number: int
 
 
 @dataclass(frozen=True)

@@ -98,12 +98,17 @@ fi
 note "== huddle-board kiosk ($MODE) from $CHECKOUT"
 
 # -- packages ------------------------------------------------------------------------------------
+# The system's Python: the virtual environment links to it, and the huddle user must be able
+# to run it (a Python under a person's home, pyenv's say, is not readable by huddle).
+PYTHON=${HUDDLE_PYTHON:-/usr/bin/python3}
 packages=()
-if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-    echo "install.sh: huddle-board needs python3 3.11 or newer (Debian 12, Ubuntu 24.04)" >&2
+if [ ! -x "$PYTHON" ]; then
+    packages+=(python3)
+elif ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "install.sh: huddle-board needs $PYTHON 3.11 or newer (Debian 12, Ubuntu 24.04)" >&2
     exit 2
 fi
-if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+if [ ! -x "$PYTHON" ] || ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
     packages+=(python3-venv)
 fi
 if [ "$MODE" = browser ]; then
@@ -144,10 +149,17 @@ run install -d -m 0750 -o root -g "$USER_NAME" "$CONF_DIR"
 # -- the board, in its own virtual environment ------------------------------------------------------
 note "== virtual environment $PREFIX"
 if [ ! -x "$PREFIX/bin/python" ]; then
-    run python3 -m venv "$PREFIX"
+    run "$PYTHON" -m venv "$PREFIX"
+elif [ "$DRY_RUN" = 0 ] && ! runuser -u "$USER_NAME" -- "$PREFIX/bin/python" -c '' 2>/dev/null; then
+    # made by an earlier install from a Python the huddle user cannot run: made again
+    run "$PYTHON" -m venv --clear "$PREFIX"
 fi
 run "$PREFIX/bin/python" -m pip install --quiet --upgrade pip
 run "$PREFIX/bin/python" -m pip install --quiet --upgrade "$CHECKOUT"
+if [ "$DRY_RUN" = 0 ] && ! runuser -u "$USER_NAME" -- "$PREFIX/bin/huddle-board" --help >/dev/null; then
+    echo "install.sh: $PREFIX/bin/huddle-board does not run as $USER_NAME" >&2
+    exit 1
+fi
 
 # -- settings, only when absent ---------------------------------------------------------------------
 if [ -e "$SETTINGS" ]; then

@@ -31,6 +31,7 @@ from huddle_board.model import (
     ActionStatus,
     HuddleKind,
     IdeaStatus,
+    Measure,
     PdsaAct,
     week_start,
 )
@@ -48,6 +49,7 @@ TEXT_LIMITS: dict[str, int] = {
     "measure name": 80,
     "unit": 24,
     "ward name": 60,
+    "rebase reason": 200,
 }
 _INITIALS = re.compile(r"^[A-Za-z]{2,4}$")
 _WARD_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
@@ -207,6 +209,72 @@ def add_measure(db: Database, author: Author, spec: MeasureSpec) -> str:
         row_id = new_id()
         _write(db, author, "measure", row_id, _measure_values(spec, int(position)))
     return row_id
+
+
+def edit_measure(db: Database, author: Author, measure_id: str, spec: MeasureSpec) -> int:
+    """Change a measure's definition (name, band, target, …); it keeps its place and its
+    values. A ratio measure cannot become a plain one, or back, once it has values: they were
+    entered as the other kind. Returns the new rev."""
+    with transaction(db):
+        current = _require(db, "measure", measure_id)
+        if bool(current["is_ratio"]) != spec.is_ratio:
+            has_values = db.execute(
+                "SELECT 1 FROM week_values WHERE measure_id = ? AND deleted = 0 LIMIT 1",
+                [measure_id],
+            ).fetchone()
+            if has_values:
+                raise InvalidInput(
+                    "ratio",
+                    "This measure has values entered as "
+                    f"{'a ratio' if current['is_ratio'] else 'single figures'}: it cannot "
+                    "change kind. Add a new measure instead.",
+                )
+        values = _measure_values(spec, int(current["position"]))
+        return _write(db, author, "measure", measure_id, values)
+
+
+def _stored_rebases(measure: Mapping[str, Any]) -> list[dict[str, str]]:
+    try:
+        found = json.loads(measure.get("rebases") or "[]")
+    except json.JSONDecodeError:
+        return []
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
+def _rebases_column(rebases: list[dict[str, str]]) -> dict[str, str]:
+    return {"rebases": json.dumps(rebases, ensure_ascii=False)}
+
+
+def add_rebase(db: Database, author: Author, measure_id: str, week: dt.date, reason: str) -> int:
+    """Work a measure's mean and limits out afresh from the ISO week holding `week`, for
+    `reason` (required, checked for identifiers); returns the measure's new rev. A week that
+    already has a rebase is refused: remove it first."""
+    reason = check_text(reason, "rebase reason", required=True)
+    monday = week_start(week).isoformat()
+    with transaction(db):
+        measure = _require(db, "measure", measure_id)
+        rebases = _stored_rebases(measure)
+        if any(item.get("week") == monday for item in rebases):
+            raise InvalidInput(
+                "rebase", f"The week of {week_start(week):%d %b %Y} is already a rebase."
+            )
+        rebases.append({"week": monday, "reason": reason})
+        rebases.sort(key=lambda item: str(item.get("week")))
+        return _write(db, author, "measure", measure_id, _rebases_column(rebases))
+
+
+def remove_rebase(db: Database, author: Author, measure_id: str, week: dt.date) -> int:
+    """Take away the rebase at the ISO week holding `week`; returns the measure's new rev."""
+    monday = week_start(week).isoformat()
+    with transaction(db):
+        measure = _require(db, "measure", measure_id)
+        rebases = _stored_rebases(measure)
+        kept = [item for item in rebases if item.get("week") != monday]
+        if len(kept) == len(rebases):
+            raise InvalidInput(
+                "rebase", f"The week of {week_start(week):%d %b %Y} is not a rebase."
+            )
+        return _write(db, author, "measure", measure_id, _rebases_column(kept))
 
 
 # -- week values ---------------------------------------------------------------------------
@@ -514,3 +582,59 @@ def load_rows(db: Database, author: Author, entity: str, rows: Iterable[Mapping[
         )
         count = len(batch)
     return count
+
+
+# -- a file of week values, imported whole ------------------------------------------------------
+
+
+def week_entry_value(measure: Measure, entry: WeekEntry) -> float | None:
+    """What `record_week_values` would store for `entry` (None: missing), or InvalidInput: the
+    same checks, so that an imported file can be checked whole before any of it is written."""
+    fields = {"name": measure.name, "is_ratio": measure.is_ratio, "unit": measure.unit}
+    return _entry_value({**fields, "ratio_scale": measure.ratio_scale}, entry)
+
+
+def import_week_values(
+    db: Database,
+    author: Author,
+    weeks: Sequence[tuple[dt.date, Sequence[WeekEntry]]],
+    *,
+    replace: bool,
+) -> int:
+    """Record many weeks' figures in one transaction: all of them or, on any refusal, none.
+    Empty entries are skipped (an import never clears a value). A measure that already has a
+    value for the week is refused unless `replace`, which writes the new figure as the row's
+    next revision (an equal figure is left alone). Returns how many rows changed."""
+    changed = 0
+    with transaction(db):
+        for week, entries in weeks:
+            monday = week_start(week)
+            for entry in entries:
+                changed += _import_entry(db, author, monday, entry, replace)
+    return changed
+
+
+def _import_entry(
+    db: Database, author: Author, monday: dt.date, entry: WeekEntry, replace: bool
+) -> int:
+    measure = _require(db, "measure", entry.measure_id)
+    value = _entry_value(measure, entry)
+    if value is None:
+        return 0
+    existing = db.execute(
+        "SELECT id, value, numerator, denominator, deleted FROM week_values "
+        "WHERE measure_id = ? AND week = ?",
+        [entry.measure_id, monday.isoformat()],
+    ).fetchone()
+    ratio = bool(measure["is_ratio"])
+    numbers = (value, entry.numerator, entry.denominator) if ratio else (value, None, None)
+    if existing is not None and existing[4] == 0:
+        if not replace:
+            name, week = str(measure["name"]), f"{monday:%d %b %Y}"
+            raise InvalidInput(name, f"{name} already has a value for the week of {week}.")
+        if tuple(existing[1:4]) == numbers:
+            return 0
+    values: dict[str, Any] = dict(zip(("value", "numerator", "denominator"), numbers, strict=True))
+    values.update(measure_id=entry.measure_id, week=monday.isoformat(), deleted=0)
+    _write(db, author, "week_value", existing[0] if existing else new_id(), values)
+    return 1

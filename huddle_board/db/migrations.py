@@ -198,12 +198,19 @@ def _kiosk_settings(db: Database) -> None:
     )
 
 
+def _measure_rebases(db: Database) -> None:
+    """A measure's rebases, on the measure's own row so that they sync with it: a JSON list
+    of {"week": "2026-03-02", "reason": "..."}, oldest first (see `commands.add_rebase`)."""
+    db.execute("ALTER TABLE measures ADD COLUMN rebases TEXT NOT NULL DEFAULT '[]'")
+
+
 # (name, function) in order; names are never changed once released.
 MIGRATIONS = (
     ("0001_initial", _initial),
     ("0002_sync_local", _sync_local),
     ("0003_kiosk_admin", _kiosk_admin),
     ("0004_kiosk_settings", _kiosk_settings),
+    ("0005_measure_rebases", _measure_rebases),
 )
 
 

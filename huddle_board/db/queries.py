@@ -20,8 +20,11 @@ from huddle_board.model import (
     Idea,
     IdeaStatus,
     Measure,
+    MeasureRebase,
     MeasureRow,
+    MeasureSeries,
     PdsaCycle,
+    PdsaStart,
     Ward,
     WeekValue,
     iso_week_label,
@@ -76,7 +79,27 @@ def _measure(row: dict[str, Any]) -> Measure:
         ratio_scale=row["ratio_scale"],
         position=row["position"],
         rev=row["rev"],
+        rebases=_rebases(row.get("rebases")),
     )
+
+
+def _rebases(text: str | None) -> tuple[MeasureRebase, ...]:
+    """The measure's rebases from their JSON (oldest first); an entry that is not a week
+    with a reason (a damaged or hand-edited row) is left out, never fatal."""
+    if not text or text == "[]":
+        return ()
+    try:
+        found = json.loads(text)
+    except json.JSONDecodeError:
+        return ()
+    rebases = []
+    for item in found if isinstance(found, list) else ():
+        try:
+            week = week_start(dt.date.fromisoformat(item["week"]))
+            rebases.append(MeasureRebase(week, str(item["reason"])))
+        except (TypeError, KeyError, ValueError):
+            continue
+    return tuple(sorted(rebases, key=lambda rebase: rebase.week))
 
 
 def measures(db: Reader) -> list[Measure]:
@@ -130,6 +153,62 @@ def measure_series(db: Reader, measure_id: str) -> list[tuple[dt.date, float]]:
     return [
         (dt.date.fromisoformat(row["week"]), float(row["value"]))
         for row in _rows(db, sql, [measure_id])
+    ]
+
+
+def measure(db: Reader, measure_id: str) -> Measure | None:
+    for row in _rows(db, "SELECT * FROM measures WHERE deleted = 0 AND id = ?", [measure_id]):
+        return _measure(row)
+    return None
+
+
+def _weekly(
+    measure: Measure, recorded: dict[dt.date, float | None], current_week: dt.date
+) -> MeasureSeries:
+    """Every week from the first recorded value to `current_week`, None where none is."""
+    present = [week for week, value in recorded.items() if value is not None]
+    if not present:
+        return MeasureSeries(measure, (), ())
+    first = min(present)
+    count = max(0, (current_week - first).days // 7 + 1)
+    weeks = tuple(first + dt.timedelta(weeks=n) for n in range(count))
+    return MeasureSeries(measure, weeks, tuple(recorded.get(week) for week in weeks))
+
+
+def measure_histories(db: Reader, current_week: dt.date) -> list[MeasureSeries]:
+    """Every measure's whole weekly series up to `current_week` (a Monday), in board order,
+    for its SPC: one read of the values, however many measures there are."""
+    sql = (
+        "SELECT measure_id, week, value FROM week_values "
+        "WHERE deleted = 0 AND value IS NOT NULL AND week <= ?"
+    )
+    found: dict[str, dict[dt.date, float | None]] = {}
+    for measure_id, week, value in db.execute(sql, [current_week.isoformat()]):
+        found.setdefault(measure_id, {})[dt.date.fromisoformat(week)] = float(value)
+    return [_weekly(m, found.get(m.id, {}), current_week) for m in measures(db)]
+
+
+def measure_history(db: Reader, measure_id: str, current_week: dt.date) -> MeasureSeries | None:
+    """One measure's whole weekly series up to `current_week`; None if it is gone."""
+    found = measure(db, measure_id)
+    if found is None:
+        return None
+    recorded: dict[dt.date, float | None] = {
+        week: value for week, value in measure_series(db, measure_id) if week <= current_week
+    }
+    return _weekly(found, recorded, current_week)
+
+
+def pdsa_starts(db: Reader, measure_id: str) -> list[PdsaStart]:
+    """When each PDSA cycle of the ideas linked to a measure started, oldest first."""
+    sql = (
+        "SELECT c.started_on, i.title, c.number FROM pdsa_cycles c "
+        "JOIN ideas i ON i.id = c.idea_id WHERE c.deleted = 0 AND i.deleted = 0 "
+        "AND i.measure_id = ? ORDER BY c.started_on, i.title, c.number"
+    )
+    return [
+        PdsaStart(dt.date.fromisoformat(started), str(title), int(number))
+        for started, title, number in db.execute(sql, [measure_id])
     ]
 
 
@@ -331,3 +410,91 @@ def entry_labels(db: Reader, keys: Iterable[tuple[str, str]]) -> dict[tuple[str,
                 words = _words(entity, fields)
                 labels[(entity, row_id)] = f"(deleted) {words}" if deleted else words
     return labels
+
+
+# -- week review (the coach's review of one week and its report-out) ---------------------------
+
+
+def values_through(db: Reader, last_week: dt.date) -> dict[str, dict[dt.date, float]]:
+    """Per measure id, every value recorded for the weeks up to and including `last_week`
+    (a Monday), oldest first; missing weeks are absent, never zero."""
+    sql = (
+        "SELECT measure_id, week, value FROM week_values "
+        "WHERE deleted = 0 AND value IS NOT NULL AND week <= ? ORDER BY week"
+    )
+    found: dict[str, dict[dt.date, float]] = {}
+    for measure_id, week, value in db.execute(sql, [last_week.isoformat()]):
+        found.setdefault(measure_id, {})[dt.date.fromisoformat(week)] = float(value)
+    return found
+
+
+def ideas_changed_between(db: Reader, first: dt.date, last: dt.date) -> list[tuple[Idea, dt.date]]:
+    """Ideas whose status last changed from `first` to `last` (inclusive), with the day it
+    changed, in the order they changed. A new idea counts: it was raised into 'new'."""
+    sql = _IDEA_SQL + " AND status_changed_on BETWEEN ? AND ? ORDER BY status_changed_on, title"
+    return [
+        (_idea(row), dt.date.fromisoformat(row["status_changed_on"]))
+        for row in _rows(db, sql, [first.isoformat(), last.isoformat()])
+    ]
+
+
+def idea_funnel(db: Reader, through: dt.date) -> tuple[dict[IdeaStatus, int], int]:
+    """Ideas raised on or before `through`, counted by their status now; and how many of them
+    have changed status since `through` (the store keeps no history of statuses)."""
+    sql = (
+        "SELECT status, COUNT(*), COALESCE(SUM(status_changed_on > ?), 0) FROM ideas "
+        "WHERE deleted = 0 AND raised_on <= ? GROUP BY status"
+    )
+    counts: dict[IdeaStatus, int] = {}
+    changed_since = 0
+    for status, count, later in db.execute(sql, [through.isoformat(), through.isoformat()]):
+        counts[cast(IdeaStatus, status)] = int(count)
+        changed_since += int(later)
+    return counts, changed_since
+
+
+def cycles_between(db: Reader, first: dt.date, last: dt.date) -> list[tuple[PdsaCycle, str]]:
+    """PDSA cycles started or finished from `first` to `last` (inclusive), or still open at
+    the end of `last`, each with its idea's title; by start day, idea and number."""
+    sql = (
+        "SELECT c.*, i.title AS idea_title FROM pdsa_cycles c JOIN ideas i ON i.id = c.idea_id "
+        "WHERE c.deleted = 0 AND i.deleted = 0 AND c.started_on <= ? AND ("
+        "c.started_on >= ? OR c.finished_on IS NULL OR c.finished_on >= ?) "
+        "ORDER BY c.started_on, i.title, c.number"
+    )
+    days = [last.isoformat(), first.isoformat(), first.isoformat()]
+    return [(_cycle(row), str(row["idea_title"])) for row in _rows(db, sql, days)]
+
+
+def huddles_between(db: Reader, first: dt.date, last: dt.date) -> list[Huddle]:
+    """Huddles held from `first` to `last` (inclusive), in the order they were held."""
+    sql = (
+        "SELECT * FROM huddles WHERE deleted = 0 AND held_on BETWEEN ? AND ? "
+        "ORDER BY held_on, started_at"
+    )
+    return [_huddle(row) for row in _rows(db, sql, [first.isoformat(), last.isoformat()])]
+
+
+def actions_raised_between(db: Reader, first: dt.date, last: dt.date) -> list[Action]:
+    """Actions raised from `first` to `last` (inclusive), in the order they were raised."""
+    sql = ACTION_SQL + " AND raised_on BETWEEN ? AND ? ORDER BY raised_on, due_on, text"
+    return [_action(row) for row in _rows(db, sql, [first.isoformat(), last.isoformat()])]
+
+
+def actions_closed_between(db: Reader, first: dt.date, last: dt.date) -> list[Action]:
+    """Actions done or dropped from `first` to `last` (inclusive), in the order they closed."""
+    sql = (
+        ACTION_SQL + " AND status != 'open' AND closed_on BETWEEN ? AND ? "
+        "ORDER BY closed_on, raised_on, text"
+    )
+    return [_action(row) for row in _rows(db, sql, [first.isoformat(), last.isoformat()])]
+
+
+def actions_open_at(db: Reader, day: dt.date) -> list[Action]:
+    """Actions that were open at the end of `day`: raised by then and not closed by then
+    (open now, or closed later); the longest overdue first."""
+    sql = (
+        ACTION_SQL + " AND raised_on <= ? AND (status = 'open' OR closed_on > ?) "
+        "ORDER BY due_on, raised_on, text"
+    )
+    return [_action(row) for row in _rows(db, sql, [day.isoformat(), day.isoformat()])]

@@ -139,6 +139,10 @@ class HuddleBoardApp(App[None]):
         Binding("5", "show_pane('sync')", "Sync", key_display="5"),
         # Kiosk mode only (`check_action`): outside it the key is neither shown nor handled.
         Binding("f9", "admin", "Admin", key_display="F9"),
+        # Not in kiosk mode (`check_action`): there, the admin menu has it.
+        Binding("W", "week_review", "Week review", key_display="W"),
+        Binding("m", "measures", "Measures", show=False),
+        Binding("i", "import_values", "Import CSV", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -324,6 +328,10 @@ class HuddleBoardApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "admin":
             return self.settings.kiosk
+        if action in ("measures", "import_values"):  # kiosk mode: behind the PIN (admin menu)
+            return not self.settings.kiosk and len(self.screen_stack) == 1
+        if action in ("show_pane", "week_review"):  # not from under another screen
+            return len(self.screen_stack) == 1
         return True
 
     async def action_quit(self) -> None:
@@ -354,6 +362,10 @@ class HuddleBoardApp(App[None]):
                 self.action_show_pane("sync")
             elif choice == "settings":
                 self._open_settings()
+            elif choice == "measures":
+                self.action_measures()
+            elif choice == "import":
+                self.action_import_values()
             elif choice == "ward":
                 from huddle_board.ui.widgets.admin_forms import WardSetupForm
 
@@ -364,6 +376,27 @@ class HuddleBoardApp(App[None]):
                 self.push_screen(AdminMenu(), callback=chosen)
 
         self.push_screen(PinScreen(self.store, self._pin_guard), callback=unlocked)
+
+    def action_week_review(self) -> None:
+        """The coach's week review (and report-out), over the board."""
+        from huddle_board.ui.screens.week_review import open_week_review
+
+        open_week_review(self)
+
+    def action_import_values(self) -> None:
+        """Import a week's figures from a CSV file: from the admin menu in kiosk mode, `i`
+        otherwise."""
+        from huddle_board.ui.screens.import_form import ImportForm
+
+        if len(self.screen_stack) == 1:
+            self.push_screen(ImportForm())
+
+    def action_measures(self) -> None:
+        """The box score's measures: from the admin menu in kiosk mode, `m` otherwise."""
+        from huddle_board.ui.widgets.measures import MeasuresScreen
+
+        if len(self.screen_stack) == 1:
+            self.push_screen(MeasuresScreen())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="admin")
     def _open_settings(self) -> None:
@@ -441,8 +474,8 @@ class HuddleBoardApp(App[None]):
         if len(self.screen_stack) <= 2:
             minutes = round(self.settings.form_timeout_s / 60)
             self.show_problem(
-                f"A form was left open for {minutes} minute{'s' * (minutes != 1)} with nobody "
-                "using the board: it was closed, and nothing in it was saved."
+                f"A screen was left open for {minutes} minute{'s' * (minutes != 1)} with nobody "
+                "using the board: it was closed, and nothing unsaved in it was kept."
             )
 
     # -- kiosk display: stale data, night, burn-in ------------------------------------------
@@ -572,6 +605,10 @@ class HuddleBoardApp(App[None]):
 
     def on_data_changed(self, message: DataChanged) -> None:
         self.show_standing()  # a write went through: a write fault the banner showed is over
+        for screen in self.screen_stack[1:]:  # an open screen over the board that lists data
+            changed = getattr(screen, "data_changed", None)
+            if changed is not None:
+                changed()
         for pane in self.query(BoardPane):
             if pane.loaded_once:
                 pane.reload()

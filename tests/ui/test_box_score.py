@@ -23,6 +23,7 @@ pytestmark = pytest.mark.anyio
 
 WARD = "TEST-7A"
 WEEK = dt.date(2026, 11, 23)
+WALL = (240, 67)
 
 
 @pytest.fixture
@@ -70,6 +71,11 @@ def cell(app: HuddleBoardApp, row_key: str, column: int) -> str:
     return table(app).cells(row_key)[column].plain
 
 
+def column(app: HuddleBoardApp, key: str) -> int:
+    """Where the column `key` is (a week's is its Monday, e.g. "2026-11-23")."""
+    return [found.key for found in table(app).columns].index(key)
+
+
 def values_in_store(path: Path, week: dt.date = WEEK) -> dict[str, Any]:
     db = connect(path)
     try:
@@ -95,28 +101,49 @@ def form_error(form: WeekValuesForm) -> str:
 # -- the box score ---------------------------------------------------------------------------
 
 
-async def test_three_bands_and_eight_weeks_on_the_kiosk(
+async def test_three_bands_and_eight_weeks_on_a_wall_screen(
     demo_path: Path, board: BoardFactory
 ) -> None:
     app = board(demo_path)
-    async with app.run_test(size=KIOSK) as pilot:
+    async with app.run_test(size=WALL) as pilot:
         await settle(pilot)
         keys = table(app).row_keys
         bands = [key for key in keys if key.startswith("band-")]
         assert bands == ["band-performance", "band-capacity", "band-cost"]
         assert [cell(app, band, 0) for band in bands] == ["PERFORMANCE", "CAPACITY", "COST"]
-        titles = [column.label.plain for column in table(app).columns]
-        assert titles[0] == "Measure" and titles[-3:] == ["Target", "This week", "Trend"]
-        assert len(titles) - 4 == 8  # eight week columns
-        assert titles[1] == "05 Oct" and titles[8] == "▶ 23 Nov"
+        titles = [found.label.plain for found in table(app).columns]
+        assert titles[0] == "Measure" and titles[9:] == [
+            "Target",
+            "This week",
+            "Variation",
+            "Assurance",
+            "Trend",
+            "Special cause (latest)",
+        ]
+        assert titles[1] == "05 Oct" and titles[8] == "▶ 23 Nov"  # eight week columns
+        # on the kiosk's screen the SPC takes the place of the older weeks and the trend
+        await pilot.resize_terminal(*KIOSK)
+        await settle(pilot)
+        titles = [found.label.plain for found in table(app).columns]
+        assert titles == [
+            "Measure",
+            "09 Nov",
+            "16 Nov",
+            "▶ 23 Nov",
+            "Target",
+            "This week",
+            "Variation",
+            "Assurance",
+            "Special cause (latest)",
+        ]
 
 
 async def test_fewer_weeks_on_a_small_screen(demo_path: Path, board: BoardFactory) -> None:
     app = board(demo_path)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        titles = [column.label.plain for column in table(app).columns]
-        weeks = titles[1:-3]
+        titles = [found.label.plain for found in table(app).columns]
+        weeks = titles[1 : titles.index("Target")]
         assert 1 < len(weeks) < 8
         assert weeks[-1] == "▶ 23 Nov"
 
@@ -132,7 +159,7 @@ async def test_missing_values_are_a_dash_and_named_with_their_owners(
     app = board(demo_path)
     async with app.run_test(size=KIOSK) as pilot:
         await settle(pilot)
-        latest = len(table(app).columns) - 4
+        latest = column(app, WEEK.isoformat())
         for measure in missing:
             assert cell(app, measure.id, latest) == "–"
         line = str(app.query_one("#box-score-missing", Static).render())
@@ -145,7 +172,7 @@ async def test_a_ward_with_no_values_shows_dashes_never_zero(
     small_ward: dict[str, Any], board: BoardFactory
 ) -> None:
     app = board(small_ward["path"])
-    async with app.run_test(size=KIOSK) as pilot:
+    async with app.run_test(size=WALL) as pilot:  # all eight weeks on screen
         await settle(pilot)
         for measure_id in small_ward["ids"].values():
             cells = [text.plain for text in table(app).cells(measure_id)[1:9]]
@@ -259,8 +286,9 @@ async def test_record_a_week_by_keyboard(small_ward: dict[str, Any], board: Boar
         assert stored[ids["noon"]].value == 35
         assert stored[ids["cost"]].value == 1234.5
         assert {value.written_by for value in stored.values()} == {"JM"}
-        assert cell(app, ids["falls"], 8) == "11.1"
-        assert cell(app, ids["cost"], 8) == "£1,234.50"
+        latest = column(app, WEEK.isoformat())
+        assert cell(app, ids["falls"], latest) == "11.1"
+        assert cell(app, ids["cost"], latest) == "£1,234.50"
         line = str(app.query_one("#box-score-missing", Static).render())
         assert line == "✔ Every measure is recorded for 2026-W48."
 
@@ -277,8 +305,16 @@ async def test_a_word_is_refused_naming_the_measure(
         await pilot.click("#save")
         await settle(pilot)
         assert app.screen is form
-        assert form_error(form) == "Discharges before noon: 'abc' is not a number."
+        assert form_error(form) == (
+            "Discharges before noon: 'abc' is not a number (use a point for decimals)."
+        )
         assert form.query_one(f"#val-{ids['noon']}", Input).value == "abc"
+        # A decimal comma is refused, not read as a thousands separator (12,5 is not 125).
+        form.query_one(f"#val-{ids['noon']}", Input).value = "12,5"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert form_error(form).startswith("Discharges before noon: '12,5' is not a number")
         assert values_in_store(path) == {}
 
 

@@ -117,6 +117,8 @@ async def test_wrong_pins_then_the_lockout_then_the_admin_menu(
         assert labels == [
             "Kiosk settings",
             "Ward set-up",
+            "Box score measures",
+            "Import values from CSV",
             "Retry set-aside entries",
             "Exit the board",
             "Close",
@@ -244,8 +246,8 @@ async def test_a_form_left_open_is_closed_unsaved_and_rotation_resumes(
         await settle(pilot)
         assert len(app.screen_stack) == 1
         assert str(app.query_one("#banner", Static).render()) == (
-            "⚠ A form was left open for 5 minutes with nobody using the board: it was closed, "
-            "and nothing in it was saved."
+            "⚠ A screen was left open for 5 minutes with nobody using the board: it was "
+            "closed, and nothing unsaved in it was kept."
         )
         assert revisions(demo_path) == before
         app.rotation_tick()  # idle all along: the rotation starts at once (if the board's

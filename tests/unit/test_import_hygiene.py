@@ -16,6 +16,9 @@ import huddle_board
 PACKAGE_DIR = Path(huddle_board.__file__).parent
 
 HEADLESS = (
+    "huddle_board.importer",
+    "huddle_board.import_csv",
+    "huddle_board.import_mapping",
     "huddle_board.db",
     "huddle_board.db.commands",
     "huddle_board.db.queries",

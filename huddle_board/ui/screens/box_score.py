@@ -1,13 +1,19 @@
 """The box score screen: measures in their bands (Performance, Capacity, Cost), a column per
 recent ISO week with the newest at the right, the target, met or missed by symbol, word and
-colour, a trend sparkline, and a line naming the measures still missing this week. With large
-figures on (kiosk mode), this week's headline figures in large digits above the table."""
+colour, each measure's SPC (variation and assurance as glyph, word and colour, and the special
+cause in words), a trend sparkline, and a line naming the measures still missing this week.
+With large figures on (kiosk mode), this week's headline figures in large digits above the
+table. Enter opens the highlighted measure's XmR chart.
+
+The SPC rests on each measure's whole history, which costs more to read and work out than the
+rest of the table: it is read in the pane's worker, never before the first frame. The figures
+read at start-up show "…" in its columns until the worker's read fills them in."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from rich.text import Text
 from textual import events, on
@@ -19,6 +25,7 @@ from textual.widgets import Button, Static
 if TYPE_CHECKING:
     from huddle_board.db import Reader
     from huddle_board.ui.widgets.figures import FigureStrip
+    from huddle_board.variation import Summary
 
 from huddle_board.db import queries
 from huddle_board.model import (
@@ -31,38 +38,99 @@ from huddle_board.model import (
     week_start,
 )
 from huddle_board.privacy import printable
-from huddle_board.ui.widgets.grid import BoardGrid, GridColumn, GridRow
+from huddle_board.ui.widgets.grid import CELL_PADDING, BoardGrid, GridColumn, GridRow
 from huddle_board.ui.widgets.pane import BoardPane
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_POINTS = 12
 NAME_WIDTH = 30
-WEEK_WIDTH = 8
-# name, latest week, target, status and trend columns with their padding, plus the table's
-# vertical scrollbar (the pane itself has no padding: the tab pane's is already outside it)
-FIXED_WIDTH = NAME_WIDTH + 12 + 10 + 11 + SPARK_POINTS + 2 * 5 + 2
-# On a narrow screen (two weeks and the trend do not fit) the trend goes first, then the
-# earlier weeks, and last the measure names shorten, down to NAME_MIN: the latest week, the
-# target and whether it was met stay in view down to 80 columns.
-NARROW_FIXED = FIXED_WIDTH - SPARK_POINTS - 2
 NAME_MIN = 16
+WEEK_WIDTH = 8
+LATEST_WIDTH = 12
+TARGET_WIDTH = 10
+STATUS_WIDTH = 11
+VARIATION_WIDTH = 14  # "▲ Neutral high", "─ Common cause"
+VARIATION_SHORT = 9  # "▲ Improve"
+ASSURANCE_WIDTH = 12  # "? Hit & miss"
+ASSURANCE_SHORT = 1  # "?"
+WHY_MIN = 36
+WHY_MAX = 48
+SCROLLBAR = 2  # the table's vertical scrollbar (the pane has no padding of its own)
+PAD = 2 * CELL_PADDING
+NAME_NARROW = 22  # names first grow to this, then (with the SPC in full) to NAME_MID
+NAME_MID = 26
+SpcForm = Literal["full", "short"]
+SPC_AFTER_START_S = 0.2  # the SPC's read after start-up waits this long after the first frame
+
+# SPC words for the legend under the table: the rule set's name, and what the glyphs say.
+RULE_SET_NAME = "Making Data Count rules (NHSRplotthedots)"
+LEGEND = (
+    f"SPC: {RULE_SET_NAME} · assurance (A): P pass, F fail, ? hit & miss · "
+    "▲▼ special cause high/low, ─ common cause · Enter: chart"
+)
 
 
 class TableFit(NamedTuple):
-    """The box score's columns for a width: the weeks shown, the measure names' width and
-    whether the trend is shown."""
+    """The box score's columns for a width: the weeks shown, the measure names' width,
+    whether the trend is shown, the SPC columns' form (None: not shown) and the width of the
+    special cause's words (0: not shown)."""
 
     weeks: tuple[dt.date, ...]
     name_width: int = NAME_WIDTH
     trend: bool = True
+    spc: SpcForm | None = "full"
+    why_width: int = WHY_MAX
+
+
+class _Room:
+    """The width left to hand out to the box score's columns."""
+
+    def __init__(self, width: int) -> None:
+        self.left = width
+
+    def take(self, width: int) -> bool:
+        if width > self.left:
+            return False
+        self.left -= width
+        return True
+
+    def up_to(self, width: int) -> int:
+        given = max(0, min(width, self.left))
+        self.left -= given
+        return given
 
 
 def table_fit(weeks: tuple[dt.date, ...], width: int) -> TableFit:
-    if width >= FIXED_WIDTH + WEEK_WIDTH + 2:
-        return TableFit(weeks[-(1 + (width - FIXED_WIDTH) // (WEEK_WIDTH + 2)) :])
-    shown = max(1, 1 + (width - NARROW_FIXED) // (WEEK_WIDTH + 2))
-    name = max(NAME_MIN, NAME_WIDTH + min(0, width - NARROW_FIXED))
-    return TableFit(weeks[-shown:], name, trend=False)
+    """What fits in `width`. The latest week, the target and whether it was met are always
+    there (narrowing the names down to NAME_MIN); then, as width allows, in this order: the
+    SPC in short (glyph and short word, assurance by its letter), a second week, the SPC in
+    full, the special cause's words, a third week, the trend, the other weeks, and wider
+    names and words. So on a narrow screen the SPC is shortened, then dropped, before the
+    'This week' column, and the trend and the older weeks go before the SPC."""
+    fixed = SCROLLBAR + (LATEST_WIDTH + PAD) + (TARGET_WIDTH + PAD) + (STATUS_WIDTH + PAD)
+    room = _Room(width - fixed - (NAME_MIN + PAD))
+    name, shown, why = NAME_MIN, 1, 0
+    spc: SpcForm | None = None
+    if room.take(VARIATION_SHORT + ASSURANCE_SHORT + 2 * PAD):
+        spc = "short"
+    name += room.up_to(NAME_NARROW - name)
+    shown += len(weeks) > shown and room.take(WEEK_WIDTH + PAD)
+    if spc == "short" and room.take(
+        VARIATION_WIDTH - VARIATION_SHORT + ASSURANCE_WIDTH - ASSURANCE_SHORT
+    ):
+        spc = "full"
+    name += room.up_to(NAME_MID - name)
+    if spc == "full" and room.take(WHY_MIN + PAD):
+        why = WHY_MIN
+    if shown == 2:
+        shown += len(weeks) > shown and room.take(WEEK_WIDTH + PAD)
+    trend = room.take(SPARK_POINTS + PAD)
+    while shown < len(weeks) and room.take(WEEK_WIDTH + PAD):
+        shown += 1
+    if why:
+        why += room.up_to(WHY_MAX - why)
+    name += room.up_to(NAME_WIDTH - name)
+    return TableFit(weeks[-shown:], name, trend, spc, why)
 
 
 def sparkline(values: tuple[float, ...]) -> str:
@@ -96,13 +164,27 @@ class BoxScoreData:
     score: BoxScore
     # (open, overdue) actions, read only for the large figures
     actions: tuple[int, int] | None = None
+    # each measure's SPC by measure id (None for a measure with no value yet); None itself
+    # until it has been read (the figures read at start-up)
+    spc: dict[str, Summary | None] | None = None
 
 
 def load_box_score(
     db: Reader, today: dt.date, weeks: int, with_actions: bool = False
 ) -> BoxScoreData:
+    """The box score without its SPC (what start-up reads before the first frame)."""
     actions = queries.action_counts(db, today) if with_actions else None
     return BoxScoreData(queries.box_score(db, week_start(today), weeks), actions)
+
+
+def load_spc(db: Reader, current_week: dt.date) -> dict[str, Summary | None]:
+    """Every measure's SPC over its whole history up to `current_week`."""
+    from huddle_board.variation import summarise  # in the worker, after the first frame
+
+    return {
+        series.measure.id: summarise(series)
+        for series in queries.measure_histories(db, current_week)
+    }
 
 
 class BoxScorePane(BoardPane):
@@ -113,7 +195,17 @@ class BoxScorePane(BoardPane):
     _layout: tuple[object, ...] | None = None  # weeks, measures and row height on show
     _figures: FigureStrip | None = None
 
-    BINDINGS = [Binding("e", "enter_values", "Enter week's values")]
+    BINDINGS = [
+        Binding("e", "enter_values", "Enter week's values"),
+        # not in the footer (one more key to build before the first frame): the SPC's
+        # legend under the table says it
+        Binding("enter", "open_chart", "Chart", show=False),
+    ]
+    _spc_asked = False  # the SPC of the figures read at start-up was asked for
+    # the last SPC read (in the worker), and the week and measures' and values' versions it
+    # was read at: a change to the actions alone does not read it again
+    _spc: dict[str, Summary | None] | None = None
+    _spc_key: object = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="box-score-title", markup=False)
@@ -147,15 +239,32 @@ class BoxScorePane(BoardPane):
 
     def fetch(self, db: Reader) -> BoxScoreData:
         settings = self.board.settings
-        return load_box_score(
+        data = load_box_score(
             db, self.board.clock.today(), settings.weeks_shown, settings.show_large_figures
         )
+        return replace(data, spc=self._spc_for(db, data.score.current_week))
+
+    def _spc_for(self, db: Reader, current_week: dt.date) -> dict[str, Summary | None]:
+        """Every measure's SPC, read again only when a measure or a value has changed."""
+        key = (current_week, queries.table_versions(db, ("measures", "week_values")))
+        if self._spc is None or key != self._spc_key:
+            self._spc, self._spc_key = load_spc(db, current_week), key
+        return self._spc
 
     def table_fit(self, score: BoxScore) -> TableFit:
-        return table_fit(score.weeks, self.size.width or self.app.size.width)
+        # before the first layout (start-up) the pane has no size yet: the screen's width
+        # less the tab pane's padding, so the first frame's columns are the ones that stay
+        return table_fit(score.weeks, self.size.width or self.app.size.width - 2)
 
     def show(self, data: BoxScoreData) -> None:
+        if data.spc is None and not self._spc_asked:
+            # The figures read at start-up, without the SPC: read it a moment after the first
+            # frame is on screen, so that its worker never competes with drawing that frame.
+            self._spc_asked = True
+            self.set_timer(SPC_AFTER_START_S, self.reload)
         self._data = data
+        if data.spc is not None:
+            self._show_legend()
         score = data.score
         fit = self.table_fit(score)
         latest = score.current_week
@@ -166,13 +275,25 @@ class BoxScorePane(BoardPane):
             self._show_figures(data)
             self._fill_table(score, fit)
 
+    def _show_legend(self) -> None:
+        """The SPC's legend under the table, naming its rule set: added with the first SPC
+        shown (at start-up, after the first frame)."""
+        if self.query("#box-score-legend"):
+            return
+        legend = Static(Text(LEGEND, style="dim"), id="box-score-legend")
+        legend.styles.text_wrap = "nowrap"
+        legend.styles.text_overflow = "ellipsis"
+        legend.styles.padding = (0, 1)
+        self.mount(legend, after=self.table)
+
     def _layout_key(self, score: BoxScore, fit: TableFit) -> tuple[object, ...]:
         return (fit, tuple(row.measure.id for row in score.rows), self._row_height(score))
 
     def _room(self) -> int:
-        """The lines the table's rows have: the title, the column labels, the missing line
-        and the button take 9."""
-        return (self.size.height or self.app.size.height - 4) - 9
+        """The lines the table's rows have: the title, the column labels, the SPC's legend,
+        the missing line and the button take 10 (the legend's line is kept for it while the
+        SPC is read after start-up)."""
+        return (self.size.height or self.app.size.height - 4) - 10
 
     def _row_height(self, score: BoxScore) -> int:
         """Two lines a row when the screen has room for them: easier to read from afar."""
@@ -226,6 +347,7 @@ class BoxScorePane(BoardPane):
     def _fill_table(self, score: BoxScore, fit: TableFit) -> None:
         """Draw the figures; the cursor stays on its measure."""
         self._layout = self._layout_key(score, fit)
+        spc = self._data.spc if self._data is not None else None
         height = self._row_height(score)
         rows: list[GridRow] = []
         for band in BANDS:
@@ -235,7 +357,8 @@ class BoxScorePane(BoardPane):
             title = Text(BAND_TITLES[band].upper(), style="bold reverse")
             rows.append(GridRow(f"band-{band}", (title,), band=True))
             rows.extend(
-                GridRow(row.measure.id, tuple(self._cells(row, fit)), height) for row in in_band
+                GridRow(row.measure.id, tuple(self._cells(row, fit, spc)), height)
+                for row in in_band
             )
         self.table.set_table(self._columns(fit), rows)
 
@@ -248,15 +371,25 @@ class BoxScorePane(BoardPane):
             columns.append(GridColumn(week.isoformat(), label, WEEK_WIDTH))
         latest = Text(f"▶ {week_label(weeks[-1])}", style="bold", justify="right")
         columns += [
-            GridColumn(weeks[-1].isoformat(), latest, 12),
-            GridColumn("target", Text("Target", justify="right"), 10),
-            GridColumn("status", Text("This week"), 11),
+            GridColumn(weeks[-1].isoformat(), latest, LATEST_WIDTH),
+            GridColumn("target", Text("Target", justify="right"), TARGET_WIDTH),
+            GridColumn("status", Text("This week"), STATUS_WIDTH),
         ]
+        if fit.spc == "full":
+            columns.append(GridColumn("variation", Text("Variation"), VARIATION_WIDTH))
+            columns.append(GridColumn("assurance", Text("Assurance"), ASSURANCE_WIDTH))
+        elif fit.spc == "short":
+            columns.append(GridColumn("variation", Text("SPC"), VARIATION_SHORT))
+            columns.append(GridColumn("assurance", Text("A"), ASSURANCE_SHORT))
         if fit.trend:
             columns.append(GridColumn("trend", Text("Trend"), SPARK_POINTS))
+        if fit.why_width:
+            columns.append(GridColumn("why", Text("Special cause (latest)"), fit.why_width))
         return columns
 
-    def _cells(self, row: MeasureRow, fit: TableFit) -> list[Text]:
+    def _cells(
+        self, row: MeasureRow, fit: TableFit, spc: dict[str, Summary | None] | None
+    ) -> list[Text]:
         weeks = fit.weeks
         measure = row.measure
         name = Text(printable(measure.name), overflow="ellipsis", no_wrap=True)
@@ -267,9 +400,35 @@ class BoxScorePane(BoardPane):
         target = "–" if measure.target is None else measure.format(measure.target)
         cells.append(Text(target, justify="right"))
         cells.append(target_status(measure, row.latest_sample(weeks)))
+        if fit.spc is not None:
+            cells.extend(self._spc_cells(measure, fit.spc, spc))
         if fit.trend:
             cells.append(Text(sparkline(row.history), style="cyan"))
+        if fit.why_width:
+            cells.append(self._why_cell(measure, fit.why_width, spc))
         return cells
+
+    @staticmethod
+    def _spc_cells(
+        measure: Measure, form: SpcForm, spc: dict[str, Summary | None] | None
+    ) -> list[Text]:
+        if spc is None:  # still being read (the figures read at start-up)
+            return [Text("…", style="dim"), Text("…", style="dim")]
+        from huddle_board.ui.widgets import spc_cells  # after the first frame
+
+        summary = spc.get(measure.id)
+        return [
+            spc_cells.variation_cell(summary, form),
+            spc_cells.assurance_cell(measure, summary, form),
+        ]
+
+    @staticmethod
+    def _why_cell(measure: Measure, width: int, spc: dict[str, Summary | None] | None) -> Text:
+        if spc is None:
+            return Text("")
+        from huddle_board.ui.widgets.spc_cells import why_cell
+
+        return why_cell(spc.get(measure.id), width)
 
     @staticmethod
     def _value_cell(measure: Measure, week: dt.date, value: float | None, style: str) -> Text:
@@ -304,6 +463,15 @@ class BoxScorePane(BoardPane):
         ):
             with self.app.batch_update():
                 self._fill_table(data.score, self.table_fit(data.score))
+
+    def action_open_chart(self) -> None:
+        """The highlighted measure's XmR chart, on a screen of its own."""
+        key = self.table.cursor_key
+        if key is None or key.startswith("band-"):
+            return
+        from huddle_board.ui.screens.chart import ChartScreen  # loaded when first used
+
+        self.app.push_screen(ChartScreen(key))
 
     @on(Button.Pressed, "#enter-values")
     def action_enter_values(self) -> None:

@@ -5,7 +5,6 @@ anything is saved, and an empty field means 'not known yet', never zero."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,17 +28,16 @@ from huddle_board.ui.widgets.forms import FormScreen, Save
 
 
 def parse_number(text: str, what: str) -> float | None:
-    """'1,234.5', '£450', '12 %' → a float; '' → None (missing); anything else refused."""
-    cleaned = text.strip().replace(",", "").replace("£", "").replace("%", "").strip()
-    if not cleaned:
-        return None
+    """'1,234.5', '£450', '12 %' → a float; '' → None (missing); anything else refused, a
+    decimal comma ('12,5', which would otherwise become 125) included."""
+    from huddle_board.import_csv import plain_number
+
     try:
-        number = float(cleaned)
+        return plain_number(text)
     except ValueError:
-        raise InvalidInput(what, f"{what}: '{text.strip()}' is not a number.") from None
-    if not math.isfinite(number):
-        raise InvalidInput(what, f"{what}: '{text.strip()}' is not a number.")
-    return number
+        raise InvalidInput(
+            what, f"{what}: '{text.strip()}' is not a number (use a point for decimals)."
+        ) from None
 
 
 def shown(number: float | None) -> str:

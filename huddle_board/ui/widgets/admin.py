@@ -148,8 +148,8 @@ class PinScreen(ReportsWorkerFailures, ModalScreen[bool]):
 
 
 class AdminMenu(ModalScreen[str | None]):
-    """What the admin may do: dismissed with "settings", "ward", "retry", "exit" or None
-    (closed)."""
+    """What the admin may do: dismissed with the id of the button pressed ("settings", "ward",
+    "measures", "import", "retry", "exit") or None (closed)."""
 
     DEFAULT_CSS = ADMIN_CSS
     AUTO_FOCUS = "Button"
@@ -160,11 +160,13 @@ class AdminMenu(ModalScreen[str | None]):
             yield Label("Admin", classes="form-title", markup=False)
             yield Button("Kiosk settings", id="settings")
             yield Button("Ward set-up", id="ward")
+            yield Button("Box score measures", id="measures")
+            yield Button("Import values from CSV", id="import")
             yield Button("Retry set-aside entries", id="retry")
             yield Button("Exit the board", variant="error", id="exit")
             yield Button("Close", id="close")
 
-    @on(Button.Pressed, "#exit, #retry, #settings, #ward")
+    @on(Button.Pressed, "#exit, #retry, #settings, #ward, #measures, #import")
     def chosen(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id)
 

@@ -40,7 +40,7 @@ KioskSettingsForm .setting-label, WardSetupForm .setting-label {
     padding-top: 1;
 }
 KioskSettingsForm .setting-row Input {
-    width: 16;
+    width: 19;
 }
 KioskSettingsForm .setting-source {
     width: 1fr;
@@ -67,6 +67,7 @@ class KioskSettingsForm(FormScreen[Settings]):
     with where its value comes from; dismissed with the settings in force after saving."""
 
     DEFAULT_CSS = ADMIN_FORMS_CSS
+    SCOPED_CSS = False  # the selectors name the screen themselves
     TITLE_TEXT = "Kiosk settings"
     SAVE_LABEL = "Save settings"
     WHAT = "settings"
@@ -131,6 +132,7 @@ class WardSetupForm(FormScreen[Ward]):
     them under it), and how this PC is paired with the central store."""
 
     DEFAULT_CSS = ADMIN_FORMS_CSS
+    SCOPED_CSS = False  # the selectors name the screen themselves
     TITLE_TEXT = "Ward set-up"
     SAVE_LABEL = "Save"
     WHAT = "ward"
