@@ -17,14 +17,13 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-from huddle_board.db import queries
+from huddle_board.db import queries, read_transaction
 from huddle_board.model import AGENDAS, BAND_TITLES, ROLES, iso_week_label, pick_letter
 
 Cell = str | int | float | None
@@ -42,26 +41,11 @@ def export_csv(db: Database, directory: Path) -> dict[str, int]:
     """Write week_values.csv, ideas.csv, pdsa_cycles.csv, huddles.csv and actions.csv into
     `directory` (made if missing); returns the number of data rows per file name."""
     directory.mkdir(parents=True, exist_ok=True)
-    with _snapshot(db):
+    with read_transaction(db):
         tables = {name: build(db) for name, build in _TABLES.items()}
     for name, (header, rows) in tables.items():
         _write(directory / name, header, rows)
     return {name: len(rows) for name, (_header, rows) in tables.items()}
-
-
-@contextmanager
-def _snapshot(db: Database) -> Iterator[None]:
-    """One read transaction around all the reads (unless the caller already holds one)."""
-    conn = db.conn
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        if conn.in_transaction:
-            conn.execute("COMMIT")
 
 
 def _write(path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 import statistics
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from huddle_board import spc
-from huddle_board.db import queries
+from huddle_board.db import queries, read_transaction
 from huddle_board.model import (
     IDEA_STATUSES,
     ROLES,
@@ -262,7 +260,7 @@ def week_review(
         )
     through = sunday if today is None else min(today, sunday)
     running = today is not None and today <= sunday
-    with _one_read(db):
+    with read_transaction(db):
         ward = queries.ward(db) or Ward("?", "Ward not set up")
         measures = _measure_reviews(db, monday, rebases or {})
         changed = tuple(
@@ -290,20 +288,6 @@ def week_review(
         weekly=_huddle_tally("weekly", huddles, monday, through, running),
         actions=actions,
     )
-
-
-@contextmanager
-def _one_read(db: Reader) -> Iterator[None]:
-    """One read transaction around the reads (unless the caller already holds one)."""
-    conn = getattr(db, "conn", db)  # a sqlite-utils Database wraps its connection
-    if not isinstance(conn, sqlite3.Connection) or conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        conn.execute("ROLLBACK")  # nothing was written
 
 
 def _measure_reviews(

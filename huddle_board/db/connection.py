@@ -139,3 +139,20 @@ def transaction(db: Database) -> Iterator[Database]:
         if isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError:
             raise refused_write(error) from error
         raise
+
+
+@contextmanager
+def read_transaction(db: Reader) -> Iterator[None]:
+    """One read transaction around the caller's reads, so they all see the same moment
+    (unless the caller already holds a transaction). A sqlite3 connection or a sqlite-utils
+    Database; nothing is written, so it ends with a rollback."""
+    conn = getattr(db, "conn", db)  # a sqlite-utils Database wraps its connection
+    if not isinstance(conn, sqlite3.Connection) or conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")

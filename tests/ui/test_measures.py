@@ -68,6 +68,8 @@ async def test_a_new_ward_puts_in_its_box_score(new_ward: Path, board: BoardFact
     app = board(new_ward)
     async with app.run_test(size=KIOSK) as pilot:
         await settle(pilot)
+        told = str(app.query_one("#box-score-missing", Static).render())
+        assert told == "No measures on the box score yet: to set them up, press m."
         await pilot.press("m")
         await settle(pilot)
         assert listed(app) == []

@@ -442,6 +442,11 @@ class BoxScorePane(BoardPane):
         missing = score.missing()
         label = iso_week_label(score.current_week)
         widget = self.query_one("#box-score-missing", Static)
+        if not score.rows:  # a new ward
+            where = "F9, then Box score measures" if self.board.settings.kiosk else "press m"
+            widget.update(f"No measures on the box score yet: to set them up, {where}.")
+            widget.add_class("missing")
+            return
         if not missing:
             widget.update(f"✔ Every measure is recorded for {label}.")
             widget.remove_class("missing")
