@@ -470,6 +470,19 @@ async def test_a_rebase_through_the_form(signals: dict[str, Any], board: BoardFa
         await pilot.press("escape")
         await settle(pilot)
         assert cell(app, ids["shift"], "variation").plain == "─ Common cause"
+        # taken away again from the chart: x at that week, twice (JM's initials remembered)
+        screen = await open_chart(pilot, ids["shift"])
+        for _ in range(6):
+            await pilot.press("down")
+        await pilot.press("x")
+        await settle(pilot)
+        assert rebases_in_store(path, ids["shift"]) != []  # the first press only asks
+        await pilot.press("x")
+        await settle(pilot)
+        assert rebases_in_store(path, ids["shift"]) == []
+        await settle(pilot)
+        assert screen.data is not None and screen.data.reading is not None
+        assert len(screen.data.reading.analysis.segments) == 1
 
 
 async def test_no_rebase_at_the_first_week(signals: dict[str, Any], board: BoardFactory) -> None:

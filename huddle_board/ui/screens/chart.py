@@ -2,7 +2,8 @@
 measure is, its variation and assurance in words, the chart (points, mean, process limits,
 target, special causes, PDSA cycle starts and rebases), a legend and the rule set, and the
 values beneath as a table, newest first. The table's cursor is the selected week, highlighted
-on the chart; r rebases the measure from that week (with a reason); Escape closes.
+on the chart; r rebases the measure from that week (with a reason), x takes a rebase away;
+Escape closes.
 
 The data is read in a worker; the event loop never waits on SQLite."""
 
@@ -232,6 +233,7 @@ class ChartScreen(ReportsWorkerFailures, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
         Binding("r", "rebase", "Rebase here"),
+        Binding("x", "remove_rebase", "Remove rebase"),
         # over the table's own left and right (which would scroll it sideways)
         Binding("left", "step(1)", "Earlier week", show=False, priority=True),
         Binding("right", "step(-1)", "Later week", show=False, priority=True),
@@ -368,6 +370,31 @@ class ChartScreen(ReportsWorkerFailures, Screen[None]):
     def _rebased(self, rev: int | None) -> None:
         if rev is not None:
             self.reload()
+
+    _remove_armed: dt.date | None = None
+
+    def action_remove_rebase(self) -> None:
+        """Take away the rebase at the selected week (after a second press): the limits then
+        run on across it. Asks initials like any change."""
+        data, week = self.data, self.selected_week
+        if data is None or week is None:
+            return
+        monday = week_start(week)
+        measure = data.series.measure
+        if monday not in {rebase.week for rebase in measure.rebases}:
+            self.notify("There is no rebase at this week.", severity="warning")
+            return
+        if self._remove_armed != monday:
+            self._remove_armed = monday
+            self.notify(f"Press x again to remove the rebase at the week of {monday:%d %b %Y}.")
+            return
+        self._remove_armed = None
+        measure_id = measure.id
+
+        def write(db: Database, author: commands.Author) -> None:
+            commands.remove_rebase(db, author, measure_id, monday)
+
+        self.board.save(write, "measures", "Initials to remove this rebase")
 
 
 class RebaseForm(FormScreen[int]):
