@@ -33,7 +33,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Digits, Input, Label, RadioButton, RadioSet, Static
 from textual.worker import Worker, WorkerState
 
-from huddle_board import report
+from huddle_board import report, report_content
 from huddle_board.model import iso_week_label, week_start
 from huddle_board.privacy import printable
 from huddle_board.review import MeasureReview, WeekNotStarted, WeekReview, parse_week, week_review
@@ -51,7 +51,7 @@ SHORT_BELOW = 32  # lines: the glance figures in words instead of large digits
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
 TONES = {"common": GREY, "improvement": BLUE, "concern": ORANGE, "neutral": PURPLE}
-"""report.Icon's tones in the board's Making Data Count colours."""
+"""report_content.Icon's tones in the board's Making Data Count colours."""
 COLUMNS: dict[str, tuple[int, int]] = {
     "Measure": (2, 14),
     "This week": (1, 8),
@@ -82,21 +82,21 @@ def last_complete_week(today: dt.date) -> dt.date:
 # -- report's tables as Rich tables ---------------------------------------------------------
 
 
-def icon_text(icon: report.Icon) -> Text:
+def icon_text(icon: report_content.Icon) -> Text:
     """A Making Data Count icon as the board draws it: glyph, word and colour together."""
     glyphs = {"H": "▲", "L": "▼", "": "─" if icon.tone == "common" else "●"}
     glyph = glyphs.get(icon.letter, icon.letter)
     return Text(f"{glyph} {icon.word}", style=f"bold {TONES[icon.tone]}")
 
 
-def cell_text(cell: report.Cell) -> Text:
+def cell_text(cell: report_content.Cell) -> Text:
     """A cell of report's tables: user text made printable, never markup; a dash dimmed."""
-    if isinstance(cell, report.Icon):
+    if isinstance(cell, report_content.Icon):
         return icon_text(cell)
     return Text(printable(cell), style="dim" if cell.startswith("–") else "")
 
 
-def rich_table(table: report.Table, left_out: tuple[str, ...] = ()) -> RenderableType:
+def rich_table(table: report_content.Table, left_out: tuple[str, ...] = ()) -> RenderableType:
     """Every row of `table` (the screen scrolls: no limit as in the report), or its note when
     it has none."""
     if not table.rows:
@@ -119,7 +119,7 @@ def rich_table(table: report.Table, left_out: tuple[str, ...] = ()) -> Renderabl
             min_width=least,
         )
     for row in table.rows:
-        if isinstance(row, report.Band):
+        if isinstance(row, report_content.Band):
             if shown.row_count:
                 shown.add_section()
             shown.add_row(Text(row.title, style="bold underline"))
@@ -239,12 +239,12 @@ def missing_text(review: WeekReview) -> Text:
 
 
 def huddles_renderable(review: WeekReview) -> RenderableType:
-    without = report.days_without(review.daily)
+    without = report_content.days_without(review.daily)
     return Group(
-        rich_table(report.attendance_table(review)),
+        rich_table(report_content.attendance_table(review)),
         Text(without, style="" if not review.daily.days_without else f"bold {ORANGE}"),
         Text(""),
-        rich_table(report.huddles_table(review)),
+        rich_table(report_content.huddles_table(review)),
     )
 
 
@@ -257,9 +257,9 @@ def actions_renderable(review: WeekReview) -> RenderableType:
     )
     return Group(
         Text(summary),
-        *_titled(f"Overdue at {through.day} {through:%b}", report.overdue_table(review)),
-        *_titled("Raised this week", report.opened_table(review)),
-        *_titled("Closed this week", report.closed_table(review)),
+        *_titled(f"Overdue at {through.day} {through:%b}", report_content.overdue_table(review)),
+        *_titled("Raised this week", report_content.opened_table(review)),
+        *_titled("Closed this week", report_content.closed_table(review)),
     )
 
 
@@ -270,16 +270,16 @@ def ideas_renderable(review: WeekReview) -> RenderableType:
         note += f" {funnel.changed_since} of them changed status after the week."
     through = f"{review.through.day} {review.through:%b}"
     return Group(
-        rich_table(report.funnel_table(review)),
+        rich_table(report_content.funnel_table(review)),
         Text(note, style="dim"),
-        *_titled("Ideas that changed status this week", report.ideas_changed_table(review)),
-        *_titled("PDSA cycles started", report.cycles_table(review.cycles_started, False)),
-        *_titled("PDSA cycles finished", report.cycles_table(review.cycles_finished, True)),
-        *_titled(f"PDSA cycles open at {through}", report.open_cycles_table(review)),
+        *_titled("Ideas that changed status this week", report_content.ideas_changed_table(review)),
+        *_titled("PDSA cycles started", report_content.cycles_table(review.cycles_started, False)),
+        *_titled("PDSA cycles finished", report_content.cycles_table(review.cycles_finished, True)),
+        *_titled(f"PDSA cycles open at {through}", report_content.open_cycles_table(review)),
     )
 
 
-def _titled(title: str, table: report.Table) -> tuple[RenderableType, ...]:
+def _titled(title: str, table: report_content.Table) -> tuple[RenderableType, ...]:
     return Text(""), Text(title, style="bold underline"), rich_table(table)
 
 
@@ -436,7 +436,7 @@ class WeekReviewScreen(Screen[None]):
         narrow = self.has_class("-narrow")
         self._put("#wr-signals", signals_table(review, narrow))
         left_out = LEFT_OUT_NARROW if narrow else LEFT_OUT
-        self._put("#wr-box-score", rich_table(report.box_score_table(review), left_out))
+        self._put("#wr-box-score", rich_table(report_content.box_score_table(review), left_out))
 
     def on_resize(self, event: events.Resize) -> None:
         narrow = event.size.width < NARROW_BELOW
@@ -625,7 +625,7 @@ class ReportOutScreen(ModalScreen[Path | None]):
     def action_write(self) -> None:
         text = self.query_one("#wr-report-path", Input).value
         if not text.strip():
-            self._show("Give the file to write, e.g. ~/huddle-report.html.", problem=True)
+            self._show("Give the file to write, e.g. ~/huddle-report_content.html.", problem=True)
             return
         self._show("Making the report…", problem=False)
         self.query_one("#wr-report-ok", Button).disabled = True
