@@ -21,11 +21,8 @@ from huddle_board import report
 from huddle_board.db import connect
 from huddle_board.review import WeekReview, week_review
 from huddle_board.ui.app import HuddleBoardApp
-from huddle_board.ui.screens.week_review import (
-    GoToWeekScreen,
-    ReportOutScreen,
-    WeekReviewScreen,
-)
+from huddle_board.ui.screens.week_dialogs import GoToWeekScreen, ReportOutScreen
+from huddle_board.ui.screens.week_review import WeekReviewScreen
 from tests.ui.conftest import KIOSK, NOW, BoardFactory, settle
 
 pytestmark = pytest.mark.anyio
