@@ -20,6 +20,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument(
+        "--soak-steps",
+        type=int,
+        help="rotation steps of the kiosk's soak (default 20,000, --quick 2,000; the soak test "
+        "in tests/ui/test_soak.py always runs 20,000)",
+    )
     args = parser.parse_args()
     runs, rounds = (3, 12) if args.quick else (9, 60)
     print(f"huddle-board benchmarks — Python {platform.python_version()}, {platform.machine()}")
@@ -28,7 +34,7 @@ def main() -> int:
         figures += sync.run(Path(folder))
         figures += spc.run(repeats=runs * 5)
         figures += report.run(Path(folder) / "five-years.db", repeats=runs)
-        soak_steps = 2_000 if args.quick else 20_000  # the kiosk issue's soak: 20,000 steps
+        soak_steps = args.soak_steps or (2_000 if args.quick else 20_000)
         figures += soak.run(Path(folder) / "five-years.db", soak_steps, soak_steps // 10)
     print(f"\n{'figure':<34}{'measured':>15}{'baseline':>16}  {'target':<22}verdict")
     for figure in figures:
