@@ -33,27 +33,22 @@ from huddle_board.report_content import (
     Icon,
     ReportRefused,
     Table,
+    action_tables,
     actions_line,
     attendance_table,
     box_score_table,
     check_identifiers,
-    closed_table,
-    cycles_table,
-    day_label,
     days_without,
     footer_text,
     funnel_note,
     funnel_table,
     headline,
     huddles_table,
-    ideas_changed_table,
+    idea_tables,
     line_value,
+    made_by,
     missing_line,
-    open_cycles_table,
-    opened_table,
-    overdue_table,
     period_label,
-    short_day,
     sparkline,
 )
 from huddle_board.report_html import render_html
@@ -121,11 +116,7 @@ def render_markdown(
     """The report as Markdown: the same tables, and a text sparkline in place of each chart
     (ReportRefused on a patient identifier)."""
     check_identifiers(review)
-    made = (
-        f"Made {day_label(generated_on)} by huddle-board"
-        if generated_on
-        else "Made by huddle-board"
-    )
+    made = made_by(generated_on)
     lines = [
         f"# {_md(review.ward.name)}: week review {review.label}",
         "",
@@ -155,31 +146,12 @@ def render_markdown(
         *_md_table(funnel_table(review)),
         _md(funnel_note(review)),
         "",
-        "### Ideas that changed status this week",
-        "",
-        *_md_table(ideas_changed_table(review)),
-        "### PDSA cycles started this week",
-        "",
-        *_md_table(cycles_table(review.cycles_started, finished=False)),
-        "### PDSA cycles finished this week",
-        "",
-        *_md_table(cycles_table(review.cycles_finished, finished=True)),
-        f"### PDSA cycles open at {short_day(review.through)}",
-        "",
-        *_md_table(open_cycles_table(review)),
+        *_titled_md(idea_tables(review)),
         "## Actions",
         "",
         _md(actions_line(review)),
         "",
-        f"### Overdue at {short_day(review.through)}",
-        "",
-        *_md_table(overdue_table(review)),
-        "### Raised this week",
-        "",
-        *_md_table(opened_table(review)),
-        "### Closed this week",
-        "",
-        *_md_table(closed_table(review)),
+        *_titled_md(action_tables(review)),
         "## Huddles and attendance",
         "",
         *_md_table(attendance_table(review)),
@@ -191,6 +163,10 @@ def render_markdown(
         _md(footer_text(review)),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _titled_md(tables: list[tuple[str, Table]]) -> list[str]:
+    return [line for title, table in tables for line in (f"### {title}", "", *_md_table(table))]
 
 
 def _spark_table(review: WeekReview, weeks: int) -> Table:

@@ -563,3 +563,30 @@ def footer_text(review: WeekReview) -> str:
         "12 points are trial limits. A missing week is a gap, never zero. Patients appear by "
         "bed number only; huddle notes are not part of this report."
     )
+
+
+def made_by(generated_on: dt.date | None) -> str:
+    """The report's 'made' line."""
+    if generated_on is None:
+        return "Made by huddle-board"
+    return f"Made {day_label(generated_on)} by huddle-board"
+
+
+def idea_tables(review: WeekReview) -> list[tuple[str, Table]]:
+    """The ideas and PDSA section's tables after the funnel, each under its title (both
+    formats)."""
+    return [
+        ("Ideas that changed status this week", ideas_changed_table(review)),
+        ("PDSA cycles started this week", cycles_table(review.cycles_started, finished=False)),
+        ("PDSA cycles finished this week", cycles_table(review.cycles_finished, finished=True)),
+        (f"PDSA cycles open at {short_day(review.through)}", open_cycles_table(review)),
+    ]
+
+
+def action_tables(review: WeekReview) -> list[tuple[str, Table]]:
+    """The actions section's tables, each under its title (both formats)."""
+    return [
+        (f"Overdue at {short_day(review.through)}", overdue_table(review)),
+        ("Raised this week", opened_table(review)),
+        ("Closed this week", closed_table(review)),
+    ]

@@ -23,13 +23,12 @@ from huddle_board.report_content import (
     Cell,
     Icon,
     Table,
+    action_tables,
     actions_line,
     assurance_icon,
     attendance_table,
     box_score_table,
     check_identifiers,
-    closed_table,
-    cycles_table,
     day_label,
     days_without,
     fmt_value,
@@ -37,14 +36,11 @@ from huddle_board.report_content import (
     funnel_note,
     headline,
     huddles_table,
-    ideas_changed_table,
+    idea_tables,
     line_value,
+    made_by,
     missing_line,
-    open_cycles_table,
-    opened_table,
-    overdue_table,
     period_label,
-    short_day,
     signal_text,
     this_week_text,
     variation_icon,
@@ -183,11 +179,7 @@ def render_html(
     """The report as one self-contained HTML page (ReportRefused on a patient identifier)."""
     check_identifiers(review)
     title = f"{review.ward.name} — week review {review.label}"
-    made = (
-        f"Made {day_label(generated_on)} by huddle-board"
-        if generated_on
-        else "Made by huddle-board"
-    )
+    made = made_by(generated_on)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en-GB"><head><meta charset="utf-8">',
@@ -205,23 +197,11 @@ def render_html(
         "<h3>Ideas funnel</h3>",
         _funnel_html(review),
         f'<p class="note">{_e(funnel_note(review))}</p>',
-        "<h3>Ideas that changed status this week</h3>",
-        _table_html(ideas_changed_table(review)),
-        "<h3>PDSA cycles started this week</h3>",
-        _table_html(cycles_table(review.cycles_started, finished=False)),
-        "<h3>PDSA cycles finished this week</h3>",
-        _table_html(cycles_table(review.cycles_finished, finished=True)),
-        f"<h3>PDSA cycles open at {_e(short_day(review.through))}</h3>",
-        _table_html(open_cycles_table(review)),
+        *_titled_html(idea_tables(review)),
         "</section>",
         '<section class="page"><h2>Actions</h2>',
         f"<p>{_e(actions_line(review))}</p>",
-        f"<h3>Overdue at {_e(short_day(review.through))}</h3>",
-        _table_html(overdue_table(review)),
-        "<h3>Raised this week</h3>",
-        _table_html(opened_table(review)),
-        "<h3>Closed this week</h3>",
-        _table_html(closed_table(review)),
+        *_titled_html(action_tables(review)),
         "<h2>Huddles and attendance</h2>",
         _table_html(attendance_table(review), "attendance"),
         f'<p class="note">{_e(days_without(review.daily))}</p>',
@@ -231,6 +211,12 @@ def render_html(
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _titled_html(tables: list[tuple[str, Table]]) -> list[str]:
+    return [
+        part for title, table in tables for part in (f"<h3>{_e(title)}</h3>", _table_html(table))
+    ]
 
 
 def _glance_html(review: WeekReview) -> str:
