@@ -72,12 +72,9 @@ class StoreAccess:
         file (not on the query) sets `read_fault`; one that works clears it."""
         try:
             yield self._connection()
-        except sqlite3.OperationalError as error:
-            self.read_fault = store_fault(error)
-            self._drop_connection()
-            raise
         except sqlite3.DatabaseError as error:
-            if type(error) is sqlite3.DatabaseError:  # not a programming error
+            # the file's fault (locked, unreadable, not a database), not a programming error
+            if isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError:
                 self.read_fault = store_fault(error)
                 self._drop_connection()
             raise

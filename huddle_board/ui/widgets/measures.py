@@ -74,11 +74,11 @@ MeasureForm .mf-short {
 
 
 def number_or_none(text: str, field: str) -> float | None:
-    text = text.strip().replace(",", "").lstrip("£")
-    if not text:
-        return None
+    """A number as the week form and the CSV import read one (`import_csv.plain_number`)."""
+    from huddle_board.import_csv import plain_number
+
     try:
-        return float(text.rstrip("%"))
+        return plain_number(text)
     except ValueError:
         raise InvalidInput(field, f"{field.capitalize()} must be a number, or empty.") from None
 
